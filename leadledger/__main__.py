@@ -1,0 +1,3 @@
+from leadledger.cli import app
+
+app(prog_name="leadledger")

@@ -1,0 +1,37 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from leadledger.accounts import service
+from leadledger.accounts.schemas import AccountCreate, AccountPage, AccountRead
+from leadledger.core.config import get_settings
+from leadledger.core.dependencies import ClockDep, SessionDep
+from leadledger.users.dependencies import CurrentUser
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/accounts", status_code=201, response_model=AccountRead)
+def create_account(
+    body: AccountCreate, session: SessionDep, user: CurrentUser, clock: ClockDep
+) -> AccountRead:
+    return AccountRead.model_validate(service.create_account(session, body, now=clock.now()))
+
+
+@router.get("/accounts", response_model=AccountPage)
+def list_accounts(
+    session: SessionDep,
+    user: CurrentUser,
+    q: str | None = None,
+    sort: str = "-created_at",
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+) -> AccountPage:
+    limit = min(limit, get_settings().page_size_max)
+    rows, next_cursor = service.list_accounts(session, q=q, sort=sort, cursor=cursor, limit=limit)
+    return AccountPage(items=[AccountRead.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/accounts/{account_id}", response_model=AccountRead)
+def get_account(account_id: int, session: SessionDep, user: CurrentUser) -> AccountRead:
+    return AccountRead.model_validate(service.get_account(session, account_id))

@@ -1,0 +1,100 @@
+"""The FastAPI application factory: routers under /api/v1 and one error shape for every 4xx."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from leadledger import __version__
+from leadledger.accounts.router import router as accounts_router
+from leadledger.activities.router import router as activities_router
+from leadledger.contract.router import router as contract_router
+from leadledger.core.db import get_engine
+from leadledger.core.errors import LeadLedgerError
+from leadledger.leads.router import router as leads_router
+from leadledger.lifecycle.router import router as lifecycle_router
+
+log = logging.getLogger("leadledger")
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+              413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+def _error(status: int, code: str, detail: str, loc: list | None = None, headers=None) -> JSONResponse:  # noqa: ANN001
+    return JSONResponse(
+        {"error": code, "detail": detail, "loc": loc or []}, status_code=status, headers=headers
+    )
+
+
+def _validation_message(err: dict) -> str:
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field"
+        if err["loc"][-1] == "stage":
+            msg += "; change a stage with POST /api/v1/leads/{id}/transitions"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    return msg.removeprefix("Value error, ")
+
+
+def _format_validation(exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    parts = []
+    for err in errors:
+        where = ".".join(str(p) for p in err["loc"] if p != "body") or "body"
+        parts.append(f"{where}: {_validation_message(err)}")
+    first = list(errors[0]["loc"]) if errors else []
+    return _error(422, "invalid_input", "; ".join(parts), first)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="leadledger",
+        version=__version__,
+        description="Every lead accounted for, from first touch to revenue.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+
+    @app.exception_handler(LeadLedgerError)
+    def _domain_error(request: Request, exc: LeadLedgerError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return _error(exc.status, exc.code, exc.message, exc.loc, headers)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _format_validation(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "error")
+        detail = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"no such endpoint: {request.method} {request.url.path}"
+        return _error(exc.status_code, code, detail, [], getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    def _crash(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, "internal_error", "internal error; the server log has the details")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz() -> JSONResponse:
+        try:
+            with get_engine().connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # the probe reports any database failure as not ready
+            return _error(503, "not_ready", f"database unreachable: {type(exc).__name__}")
+        return JSONResponse({"status": "ready"})
+
+    for router in (leads_router, lifecycle_router, activities_router, accounts_router, contract_router):
+        app.include_router(router, prefix="/api/v1")
+    return app

@@ -1,0 +1,87 @@
+"""The ``leadledger`` command: one Typer app with a sub-app per area."""
+
+import os
+from typing import Annotated
+
+import typer
+
+from leadledger.contract import service as contract_service
+from leadledger.contract.cli import app as contract_app
+from leadledger.core import migrate
+from leadledger.core.clock import get_clock
+from leadledger.core.config import get_settings
+from leadledger.core.console import console, new_app
+from leadledger.core.db import dispose_engines, session_scope
+from leadledger.demo.cli import demo
+from leadledger.leads.cli import app as leads_app
+from leadledger.users.cli import teams_app, users_app
+
+app = new_app("leadledger: every lead accounted for, from first touch to revenue.")
+db_app = new_app("The database schema (Alembic migrations).")
+app.add_typer(db_app, name="db")
+app.add_typer(contract_app, name="contract")
+app.add_typer(leads_app, name="leads")
+app.add_typer(users_app, name="users")
+app.add_typer(teams_app, name="teams")
+app.command("demo")(demo)
+
+
+def use_database(url: str) -> None:
+    """Point this process (and a server it starts) at ``url``."""
+    os.environ["LEADLEDGER_DATABASE_URL"] = url
+    get_settings.cache_clear()
+    dispose_engines()
+
+
+def init_database(*, quiet: bool = False) -> None:
+    migrate.upgrade("head")
+    with session_scope() as session:
+        loaded = contract_service.ensure_default(session, now=get_clock().now())
+        version = contract_service.active(session).version
+    if not quiet:
+        console.print(f"schema at {migrate.current_revision()}")
+        console.print(
+            "default contract loaded as version 1" if loaded else f"contract version {version} is active"
+        )
+
+
+def run_server(*, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run("leadledger.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+@app.command("init")
+def init() -> None:
+    """Create or upgrade the schema and load the default contract. Safe to run again."""
+    init_database()
+
+
+@app.command("serve")
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="server processes")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI at /docs)."""
+    run_server(host=host, port=port, workers=workers)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the schema up to REVISION (default: the newest)."""
+    migrate.upgrade(revision)
+    console.print(f"schema at {migrate.current_revision()}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: Annotated[str, typer.Argument(help="target, e.g. -1 or base")]) -> None:
+    """Migrate the schema down to REVISION."""
+    migrate.downgrade(revision)
+    console.print(f"schema at {migrate.current_revision() or 'base (empty)'}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema's current revision and the newest one."""
+    console.print(f"current: {migrate.current_revision() or 'none'}  head: {migrate.head_revision()}")

@@ -1,0 +1,43 @@
+"""What every CLI command shares: Rich consoles, JSON output, and the error rule (message on
+stderr; exit 1 for a refused or invalid request, 2 for a usage error)."""
+
+import json
+from typing import Any
+
+import typer
+from pydantic import BaseModel
+from rich.console import Console
+from typer.core import TyperGroup
+
+from leadledger.core.errors import LeadLedgerError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class ErrorHandlingGroup(TyperGroup):
+    def invoke(self, ctx):  # noqa: ANN001, ANN201
+        try:
+            return super().invoke(ctx)
+        except LeadLedgerError as exc:
+            issues = getattr(exc, "issues", None)
+            for line in [str(i) for i in issues] if issues else [exc.message]:
+                typer.echo(f"error: {line}", err=True)
+            raise typer.Exit(1) from exc
+
+
+def new_app(help: str) -> typer.Typer:
+    return typer.Typer(help=help, no_args_is_help=True, cls=ErrorHandlingGroup, add_completion=False)
+
+
+def print_json(value: Any) -> None:
+    def default(o: Any) -> Any:
+        if isinstance(o, BaseModel):
+            return o.model_dump(mode="json")
+        return str(o)
+
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, list):
+        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    typer.echo(json.dumps(value, indent=2, default=default))

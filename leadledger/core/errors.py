@@ -1,0 +1,56 @@
+"""One error hierarchy; every 4xx renders as ``{"error", "detail", "loc"}``."""
+
+from collections.abc import Sequence
+
+
+class LeadLedgerError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(
+        self, message: str, *, loc: Sequence[str | int] | None = None, code: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.loc = list(loc) if loc else []
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict:
+        return {"error": self.code, "detail": self.message, "loc": self.loc}
+
+
+class InvalidInput(LeadLedgerError):
+    status = 422
+    code = "invalid_input"
+
+
+class Unauthorized(LeadLedgerError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(LeadLedgerError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(LeadLedgerError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(LeadLedgerError):
+    status = 409
+    code = "conflict"
+
+
+def format_loc(loc: Sequence[str | int]) -> str:
+    """``("stages", 3, "name")`` -> ``stages[3].name``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

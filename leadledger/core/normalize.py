@@ -1,0 +1,35 @@
+"""Pure normalisation of the identity fields every capture path stores."""
+
+from email_validator import EmailNotValidError, validate_email
+
+
+def normalize_email(value: str) -> str:
+    """Trim, validate syntax (no DNS), lower-case. Raises ``ValueError`` with the reason."""
+    try:
+        info = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from exc
+    return info.normalized.lower()
+
+
+def normalize_domain(value: str) -> str:
+    """``https://WWW.Acme.com/about`` -> ``acme.com``."""
+    d = value.strip().lower()
+    for prefix in ("https://", "http://"):
+        d = d.removeprefix(prefix)
+    d = d.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].strip(".")
+    d = d.removeprefix("www.")
+    if not d or "." not in d or " " in d:
+        raise ValueError(f"'{value}' is not a domain name")
+    return d
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[1]
+
+
+def normalize_country(value: str) -> str:
+    v = value.strip()
+    if len(v) != 2 or not v.isalpha():
+        raise ValueError("use the two-letter ISO code, e.g. GB or US")
+    return v.upper()

@@ -1,0 +1,40 @@
+import random
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from leadledger.core.clock import get_clock
+from leadledger.core.db import session_scope
+from leadledger.demo.service import seed
+
+
+def demo(
+    db_file: Annotated[Path, typer.Option(help="the demo's own SQLite file; replaced on every run")] = Path("demo.db"),
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    leads: Annotated[int, typer.Option(min=1, help="how many leads to create")] = 100,
+    seed_value: Annotated[int, typer.Option("--seed", help="random seed: same seed, same demo")] = 7,
+    serve: Annotated[bool, typer.Option(help="serve the API after building the demo")] = True,
+) -> None:
+    """Build a fresh demo database (never another one), print an admin token and serve it."""
+    from leadledger import cli  # the runtime switch of database lives with the CLI
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db_file}{suffix}").unlink(missing_ok=True)
+    url = f"sqlite:///{db_file.resolve()}"
+    cli.use_database(url)
+    cli.init_database(quiet=True)
+    from leadledger.users import service as user_service
+
+    with session_scope() as session:
+        result = seed(session, now=get_clock().now(), rng=random.Random(seed_value), leads=leads)
+        _row, token = user_service.create_token(session, result.admin, name="demo", now=get_clock().now())
+    base = f"http://{host}:{port}"
+    # plain echo: a terminal must not wrap the token
+    typer.echo(f"demo database: {db_file} ({result.leads} leads, {result.transitions} stage moves)")
+    typer.echo(f"admin token:   {token}")
+    typer.echo(f"API docs:      {base}/docs")
+    typer.echo(f"try:           curl -H 'Authorization: Bearer {token}' {base}/api/v1/leads")
+    if serve:
+        cli.run_server(host=host, port=port, workers=1)

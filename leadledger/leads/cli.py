@@ -1,0 +1,119 @@
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadledger.core.actor import Actor
+from leadledger.core.clock import get_clock
+from leadledger.core.console import console, new_app, print_json
+from leadledger.core.db import session_scope
+from leadledger.core.schemas import parse_input
+from leadledger.leads import service
+from leadledger.leads.schemas import Channel, LeadCreate, LeadFilters, LeadRead
+from leadledger.lifecycle import service as lifecycle
+from leadledger.lifecycle.schemas import TransitionRead
+
+app = new_app("Leads: add, list, show, move between stages.")
+CLI_ACTOR = Actor.system("cli")
+
+
+@app.command("add")
+def add(
+    email: Annotated[str, typer.Option(help="the person's e-mail")],
+    first_name: str | None = None,
+    last_name: str | None = None,
+    company: str | None = None,
+    title: str | None = None,
+    source: Annotated[Channel, typer.Option(help="channel of the first touch")] = Channel.other,
+    stage: Annotated[str | None, typer.Option(help="an entry stage (default: the contract's)")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Create a lead."""
+    data = parse_input(
+        LeadCreate,
+        {"email": email, "first_name": first_name, "last_name": last_name, "company_name": company,
+         "title": title, "source": source, "stage": stage},
+    )
+    with session_scope() as session:
+        lead = LeadRead.model_validate(
+            service.create_lead(session, data, actor=CLI_ACTOR, now=get_clock().now())
+        )
+    if as_json:
+        print_json(lead)
+    else:
+        console.print(f"lead {lead.id} {lead.email} created in stage {lead.stage}")
+
+
+@app.command("list")
+def list_(
+    stage: Annotated[list[str] | None, typer.Option(help="repeat for several stages")] = None,
+    owner: Annotated[int | None, typer.Option(help="owner user id")] = None,
+    team: Annotated[int | None, typer.Option(help="creating team id")] = None,
+    source: Channel | None = None,
+    q: Annotated[str | None, typer.Option(help="text in name, email or company")] = None,
+    sort: str = "-created_at",
+    limit: int = 50,
+    cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List leads, newest first."""
+    filters = parse_input(
+        LeadFilters, {"stage": stage or [], "owner_id": owner, "team_id": team, "source": source, "q": q}
+    )
+    with session_scope() as session:
+        rows, next_cursor = service.list_leads(session, filters, sort=sort, cursor=cursor, limit=limit)
+        leads = [LeadRead.model_validate(r) for r in rows]
+    if as_json:
+        print_json({"items": [lead.model_dump(mode="json") for lead in leads], "next_cursor": next_cursor})
+        return
+    table = Table("id", "email", "name", "company", "stage", "source", "owner", "created")
+    for lead in leads:
+        name = " ".join(p for p in (lead.first_name, lead.last_name) if p)
+        table.add_row(
+            str(lead.id), lead.email or "", name, lead.company_name or "", lead.stage,
+            lead.source or "", str(lead.owner_id or ""), f"{lead.created_at:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+    if next_cursor:
+        console.print(f"more: --cursor {next_cursor}")
+
+
+@app.command("show")
+def show(lead_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show a lead and its history."""
+    with session_scope() as session:
+        lead = LeadRead.model_validate(service.get_lead(session, lead_id))
+        story = lifecycle.history(session, lead_id)
+    if as_json:
+        print_json({"lead": lead.model_dump(mode="json"), "history": [e.model_dump(mode="json") for e in story]})
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in lead.model_dump().items():
+        if value not in (None, {}, ""):
+            table.add_row(f"[bold]{key}", str(value))
+    console.print(table)
+    hist = Table("at", "kind", "what")
+    for e in story:
+        hist.add_row(f"{e.at:%Y-%m-%d %H:%M}", e.kind, e.summary)
+    console.print(hist)
+
+
+@app.command("move")
+def move(
+    lead_id: int,
+    to: Annotated[str, typer.Option(help="the target stage")],
+    reason: Annotated[str | None, typer.Option(help="reason code (required for some stages)")] = None,
+    note: str | None = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Move a lead to another stage, as the contract allows."""
+    with session_scope() as session:
+        row = TransitionRead.model_validate(
+            lifecycle.transition(
+                session, lead_id, to, reason=reason, note=note, actor=CLI_ACTOR, now=get_clock().now()
+            )
+        )
+    if as_json:
+        print_json(row)
+    else:
+        console.print(f"lead {lead_id}: {row.from_stage} -> {row.to_stage} (contract v{row.contract_version})")

@@ -1,0 +1,113 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from leadledger.core.schemas import Country, Domain, Email
+
+
+class Channel(StrEnum):
+    """How a lead first reached us."""
+
+    web_form = "web_form"
+    content_download = "content_download"
+    webinar = "webinar"
+    event = "event"
+    paid_search = "paid_search"
+    social = "social"
+    email = "email"
+    referral = "referral"
+    partner = "partner"
+    purchased_list = "purchased_list"
+    outbound = "outbound"
+    other = "other"
+
+
+class LeadFields(BaseModel):
+    """The editable person fields, normalised on the way in."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    email: Email | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    title: str | None = Field(default=None, max_length=200)
+    company_name: str | None = Field(default=None, max_length=300)
+    domain: Domain | None = None
+    country: Country | None = None
+    program: str | None = Field(default=None, max_length=200)
+    account_id: int | None = None
+    owner_id: int | None = None
+    custom: dict[str, Any] | None = None
+
+
+
+class LeadCreate(LeadFields):
+    source: Channel = Channel.other
+    stage: str | None = Field(default=None, description="an entry stage; the contract's first by default")
+    creating_team_id: int | None = Field(default=None, description="default: the creator's team")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "LeadCreate":
+        if not self.email and not self.phone:
+            raise ValueError("a lead needs an email or a phone number")
+        return self
+
+
+class LeadUpdate(LeadFields):
+    """Every field optional; ``stage`` is not here: moves go through ``/transitions``."""
+
+    source: Channel | None = None
+
+
+class LeadRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    phone: str | None
+    title: str | None
+    company_name: str | None
+    domain: str | None
+    country: str | None
+    source: Channel | None
+    program: str | None
+    account_id: int | None
+    creating_team_id: int | None
+    created_by_id: int | None
+    owner_id: int | None
+    custom: dict[str, Any]
+    stage: str
+    stage_changed_at: datetime
+    contract_version: int
+    mql_at: datetime | None
+    sal_at: datetime | None
+    sql_at: datetime | None
+    opportunity_at: datetime | None
+    converted_at: datetime | None
+    closed_at: datetime | None
+    recycle_count: int
+    last_activity_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class LeadPage(BaseModel):
+    items: list[LeadRead]
+    next_cursor: str | None
+
+
+class LeadFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: list[str] = []
+    owner_id: int | None = None
+    team_id: int | None = None
+    source: Channel | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None

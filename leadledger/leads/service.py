@@ -1,0 +1,120 @@
+"""Leads: create, read, edit, list. Stage moves go through ``lifecycle.service``."""
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from leadledger.accounts.models import Account
+from leadledger.contract import service as contract_service
+from leadledger.core.actor import Actor
+from leadledger.core.errors import InvalidInput, NotFound
+from leadledger.core.normalize import email_domain
+from leadledger.core.pagination import page_of, paginate, parse_sort
+from leadledger.leads.models import Lead
+from leadledger.leads.schemas import LeadCreate, LeadFilters, LeadUpdate
+from leadledger.lifecycle import service as lifecycle
+from leadledger.users.models import Team, User
+
+SORTS = {
+    "created_at": Lead.created_at,
+    "updated_at": Lead.updated_at,
+    "stage_changed_at": Lead.stage_changed_at,
+    "id": Lead.id,
+}
+
+
+def get_lead(session: Session, lead_id: int) -> Lead:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise NotFound(f"no lead {lead_id}", loc=["path", "lead_id"])
+    return lead
+
+
+def _check_refs(session: Session, fields: dict) -> None:
+    for name, model, what in (
+        ("account_id", Account, "account"),
+        ("owner_id", User, "user"),
+        ("creating_team_id", Team, "team"),
+    ):
+        ref = fields.get(name)
+        if ref is not None and session.get(model, ref) is None:
+            raise InvalidInput(f"no {what} {ref}", loc=["body", name])
+
+
+def create_lead(
+    session: Session, data: LeadCreate, *, actor: Actor, now: datetime, creator: User | None = None
+) -> Lead:
+    fields = data.model_dump(exclude={"stage"}, exclude_none=True)
+    _check_refs(session, fields)
+    if "domain" not in fields and data.email:
+        fields["domain"] = email_domain(data.email)
+    if "creating_team_id" not in fields and creator is not None:
+        fields["creating_team_id"] = creator.team_id
+    lead = Lead(
+        **fields,
+        created_by_id=actor.user_id,
+        stage="",  # set by lifecycle.start below, in the same flush
+        stage_changed_at=now,
+        contract_version=0,
+        recycle_count=0,
+        created_at=now,
+        updated_at=now,
+    )
+    lead.custom = lead.custom or {}
+    session.add(lead)
+    session.flush()
+    stage = data.stage or contract_service.active(session).contract.default_entry_stage()
+    lifecycle.start(session, lead, stage, actor=actor, now=now)
+    return lead
+
+
+def update_lead(session: Session, lead_id: int, data: LeadUpdate, *, now: datetime) -> Lead:
+    lead = get_lead(session, lead_id)
+    changes = data.model_dump(exclude_unset=True)
+    _check_refs(session, changes)
+    for name, value in changes.items():
+        if name == "custom" and value is not None:
+            value = {**(lead.custom or {}), **value}
+        setattr(lead, name, value)
+    lead.updated_at = now
+    session.flush()
+    return lead
+
+
+def note_activity(lead: Lead, at: datetime) -> None:
+    """Keep ``last_activity_at`` the latest activity time (activities may arrive late)."""
+    if lead.last_activity_at is None or at > lead.last_activity_at:
+        lead.last_activity_at = at
+
+
+def list_leads(
+    session: Session, filters: LeadFilters, *, sort: str = "-created_at", cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Lead], str | None]:
+    order = parse_sort(sort, SORTS)
+    stmt = select(Lead)
+    if filters.stage:
+        stmt = stmt.where(Lead.stage.in_(filters.stage))
+    if filters.owner_id is not None:
+        stmt = stmt.where(Lead.owner_id == filters.owner_id)
+    if filters.team_id is not None:
+        stmt = stmt.where(Lead.creating_team_id == filters.team_id)
+    if filters.source is not None:
+        stmt = stmt.where(Lead.source == filters.source)
+    if filters.created_from is not None:
+        stmt = stmt.where(Lead.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        stmt = stmt.where(Lead.created_at < filters.created_to)
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(
+                Lead.email.like(like),
+                Lead.first_name.ilike(like),
+                Lead.last_name.ilike(like),
+                Lead.company_name.ilike(like),
+            )
+        )
+    rows = list(session.scalars(paginate(stmt, order, Lead.id, cursor, limit)))
+    return page_of(rows, order, limit)

@@ -1,0 +1,110 @@
+"""The only writer of ``lead.stage``: every move is checked against the active contract and
+appended to ``lead_transition``."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from leadledger.contract import service as contract_service
+from leadledger.core.actor import Actor
+from leadledger.core.errors import Conflict, InvalidInput, NotFound
+from leadledger.leads.models import Lead
+from leadledger.lifecycle import rules
+from leadledger.activities.schemas import ActivityRead
+from leadledger.lifecycle.models import LeadTransition
+from leadledger.lifecycle.schemas import HistoryEntry, TransitionRead
+
+STAMPED = ("mql_at", "sal_at", "sql_at", "opportunity_at", "converted_at", "closed_at", "recycle_count")
+
+
+def _refuse(refusal: rules.Refusal) -> None:
+    loc = ["body", refusal.field]
+    if refusal.kind == "illegal":
+        raise Conflict(refusal.message, loc=loc, code="illegal_transition")
+    raise InvalidInput(refusal.message, loc=loc)
+
+
+def _record(
+    session: Session, lead: Lead, frm: str | None, to: str, *, at: datetime, actor: Actor,
+    reason: str | None, note: str | None, judged_by: contract_service.ActiveContract,
+) -> LeadTransition:
+    version = judged_by.version
+    stamped = {name: getattr(lead, name) for name in STAMPED}
+    for name, value in rules.stamps(judged_by.contract, to, at, stamped).items():
+        setattr(lead, name, value)
+    lead.contract_version = version
+    row = LeadTransition(
+        lead_id=lead.id, from_stage=frm, to_stage=to, at=at, actor=actor.label,
+        actor_id=actor.user_id, reason=reason, note=note, contract_version=version,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def start(session: Session, lead: Lead, stage: str, *, actor: Actor, now: datetime) -> LeadTransition:
+    """Place a new (flushed) lead in its entry stage, recorded as a transition from nothing."""
+    current = contract_service.active(session)
+    refusal = rules.check_transition(current.contract, None, stage, None)
+    if refusal:
+        if refusal.field == "to":
+            refusal = rules.Refusal(refusal.kind, "stage", refusal.message)
+        _refuse(refusal)
+    return _record(
+        session, lead, None, stage, at=now, actor=actor, reason=None, note=None, judged_by=current
+    )
+
+
+def transition(
+    session: Session, lead_id: int, to: str, *, actor: Actor, now: datetime,
+    reason: str | None = None, note: str | None = None,
+) -> LeadTransition:
+    """Move a lead, or raise ``Conflict`` (illegal move) / ``InvalidInput`` (unknown stage,
+    missing or unknown reason). Nothing is written when the move is refused."""
+    lead = session.scalar(select(Lead).where(Lead.id == lead_id).with_for_update())
+    if lead is None:
+        raise NotFound(f"no lead {lead_id}", loc=["path", "lead_id"])
+    current = contract_service.active(session)
+    reason = reason.strip() if reason and reason.strip() else None
+    refusal = rules.check_transition(current.contract, lead.stage, to, reason)
+    if refusal:
+        _refuse(refusal)
+    return _record(
+        session, lead, lead.stage, to, at=now, actor=actor, reason=reason, note=note,
+        judged_by=current,
+    )
+
+
+def transitions_of(session: Session, lead_id: int) -> list[LeadTransition]:
+    return list(
+        session.scalars(
+            select(LeadTransition)
+            .where(LeadTransition.lead_id == lead_id)
+            .order_by(LeadTransition.at, LeadTransition.id)
+        )
+    )
+
+
+def history(session: Session, lead_id: int) -> list[HistoryEntry]:
+    """Transitions and activities of a lead, merged in time order (ties: moves first)."""
+    from leadledger.activities import service as activity_service
+    from leadledger.leads import service as lead_service
+
+    lead_service.get_lead(session, lead_id)
+    entries = [
+        HistoryEntry(
+            kind="transition", at=t.at, id=t.id,
+            summary=f"{t.from_stage or '(new)'} -> {t.to_stage}" + (f" ({t.reason})" if t.reason else ""),
+            detail=TransitionRead.model_validate(t).model_dump(mode="json"),
+        )
+        for t in transitions_of(session, lead_id)
+    ]
+    entries += [
+        HistoryEntry(
+            kind="activity", at=a.at, id=a.id, summary=a.type,
+            detail=ActivityRead.model_validate(a).model_dump(mode="json"),
+        )
+        for a in activity_service.activities_of(session, lead_id)
+    ]
+    return sorted(entries, key=lambda e: (e.at, e.kind != "transition", e.id))

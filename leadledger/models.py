@@ -1,0 +1,11 @@
+"""Every ORM model, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
+
+from leadledger.accounts.models import Account
+from leadledger.activities.models import Activity
+from leadledger.contract.models import ContractVersion
+from leadledger.core.db import Base
+from leadledger.leads.models import Lead
+from leadledger.lifecycle.models import LeadTransition
+from leadledger.users.models import ApiToken, Team, User
+
+__all__ = ["Account", "Activity", "ApiToken", "Base", "ContractVersion", "Lead", "LeadTransition", "Team", "User"]

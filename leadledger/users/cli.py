@@ -1,0 +1,104 @@
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from leadledger.contract.schemas import Team as TeamKind
+from leadledger.core.clock import get_clock
+from leadledger.core.console import console, new_app, print_json
+from leadledger.core.db import session_scope
+from leadledger.users import service
+from leadledger.users.models import Role
+from leadledger.users.schemas import TeamRead, TokenRead, UserRead
+
+users_app = new_app("Users and their API tokens.")
+teams_app = new_app("Teams (marketing, sdr, sales, partner).")
+
+
+@users_app.command("add")
+def add_user(
+    email: str,
+    role: Annotated[Role, typer.Option(help="admin, leader, marketing, sdr, ae or partner")],
+    name: str = "",
+    team: Annotated[str | None, typer.Option(help="key of the user's team")] = None,
+) -> None:
+    """Create a user."""
+    with session_scope() as session:
+        user = service.add_user(session, email=email, role=role, name=name, team_key=team)
+        console.print(f"user {user.id} {user.email} ({user.role})")
+
+
+@users_app.command("list")
+def list_users(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List users."""
+    with session_scope() as session:
+        users = [UserRead.model_validate(u) for u in service.list_users(session)]
+    if as_json:
+        print_json(users)
+        return
+    table = Table("id", "email", "name", "role", "team", "active")
+    for u in users:
+        table.add_row(str(u.id), u.email, u.name, u.role, str(u.team_id or ""), "yes" if u.active else "no")
+    console.print(table)
+
+
+@users_app.command("token")
+def create_token(email: str, name: Annotated[str, typer.Option(help="what the token is for")] = "cli") -> None:
+    """Create an API token for a user and print it (it is shown only this once)."""
+    with session_scope() as session:
+        user = service.get_user_by_email(session, email)
+        _row, token = service.create_token(session, user, name=name, now=get_clock().now())
+    typer.echo(token)
+
+
+@users_app.command("tokens")
+def list_tokens(email: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List a user's tokens (prefix only; tokens are stored hashed)."""
+    with session_scope() as session:
+        user = service.get_user_by_email(session, email)
+        rows = [TokenRead.model_validate(t) for t in service.list_tokens(session, user)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "name", "prefix", "created", "last used", "revoked")
+    for t in rows:
+        table.add_row(
+            str(t.id), t.name, t.prefix + "…", f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "",
+            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+        )
+    console.print(table)
+
+
+@users_app.command("revoke")
+def revoke_token(token_id: int) -> None:
+    """Revoke a token by id; requests with it get 401 from then on."""
+    with session_scope() as session:
+        service.revoke_token(session, token_id, now=get_clock().now())
+    console.print(f"token {token_id} revoked")
+
+
+@teams_app.command("add")
+def add_team(
+    key: str,
+    kind: Annotated[TeamKind, typer.Option(help="marketing, sdr, sales or partner")],
+    name: Annotated[str | None, typer.Option(help="display name; default: the key")] = None,
+) -> None:
+    """Create a team."""
+    with session_scope() as session:
+        team = service.add_team(session, key=key, name=name or key, kind=kind)
+        console.print(f"team {team.id} {team.key} ({team.kind})")
+
+
+@teams_app.command("list")
+def list_teams(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List teams."""
+    with session_scope() as session:
+        teams = [TeamRead.model_validate(t) for t in service.list_teams(session)]
+    if as_json:
+        print_json(teams)
+        return
+    table = Table("id", "key", "name", "kind")
+    for t in teams:
+        table.add_row(str(t.id), t.key, t.name, t.kind)
+    console.print(table)
