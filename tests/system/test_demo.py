@@ -1,0 +1,56 @@
+"""``leadledger demo`` as a user runs it: a real process, a real port, the printed token."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_demo_prints_url_and_token_and_serves_its_leads(tmp_path):
+    port = free_port()
+    other = tmp_path / "production.db"
+    env = {**os.environ, "LEADLEDGER_DATABASE_URL": f"sqlite:///{other}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "leadledger", "demo", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.startswith("try:"):
+                break
+        out = "".join(lines)
+        token = re.search(r"admin token:\s+(ll_\S+)", out).group(1)
+        assert f"http://127.0.0.1:{port}/docs" in out
+        base = f"http://127.0.0.1:{port}"
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        headers = {"Authorization": f"Bearer {token}"}
+        page = httpx.get(f"{base}/api/v1/leads?limit=500", headers=headers, timeout=10).json()
+        assert len(page["items"]) == 100
+        assert {lead["stage"] for lead in page["items"]} >= {"lead", "mql", "customer", "nurture"}
+        assert httpx.get(f"{base}/api/v1/leads").status_code == 401
+        assert (tmp_path / "demo.db").exists()
+        assert not other.exists(), "the demo must never touch another database"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
