@@ -19,12 +19,23 @@ from leadledger.lifecycle.router import router as lifecycle_router
 
 log = logging.getLogger("leadledger")
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-              413: "too_large", 415: "unsupported_media_type", 429: "too_many_requests"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
 
 
-def _error(status: int, code: str, detail: str, loc: list | None = None, headers=None) -> JSONResponse:  # noqa: ANN001
+def _error(
+    status: int, code: str, detail: str, loc: list | None = None, headers=None
+) -> JSONResponse:  # noqa: ANN001
     return JSONResponse(
         {"error": code, "detail": detail, "loc": loc or []}, status_code=status, headers=headers
     )
@@ -95,6 +106,12 @@ def create_app() -> FastAPI:
             return _error(503, "not_ready", f"database unreachable: {type(exc).__name__}")
         return JSONResponse({"status": "ready"})
 
-    for router in (leads_router, lifecycle_router, activities_router, accounts_router, contract_router):
+    for router in (
+        leads_router,
+        lifecycle_router,
+        activities_router,
+        accounts_router,
+        contract_router,
+    ):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -41,7 +41,9 @@ def init_database(*, quiet: bool = False) -> None:
     if not quiet:
         console.print(f"schema at {migrate.current_revision()}")
         console.print(
-            "default contract loaded as version 1" if loaded else f"contract version {version} is active"
+            "default contract loaded as version 1"
+            if loaded
+            else f"contract version {version} is active"
         )
 
 
@@ -84,4 +86,6 @@ def db_downgrade(revision: Annotated[str, typer.Argument(help="target, e.g. -1 o
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema's current revision and the newest one."""
-    console.print(f"current: {migrate.current_revision() or 'none'}  head: {migrate.head_revision()}")
+    console.print(
+        f"current: {migrate.current_revision() or 'none'}  head: {migrate.head_revision()}"
+    )

@@ -8,4 +8,14 @@ from leadledger.leads.models import Lead
 from leadledger.lifecycle.models import LeadTransition
 from leadledger.users.models import ApiToken, Team, User
 
-__all__ = ["Account", "Activity", "ApiToken", "Base", "ContractVersion", "Lead", "LeadTransition", "Team", "User"]
+__all__ = [
+    "Account",
+    "Activity",
+    "ApiToken",
+    "Base",
+    "ContractVersion",
+    "Lead",
+    "LeadTransition",
+    "Team",
+    "User",
+]

@@ -25,9 +25,13 @@ def make_team(session: Session, *, key: str | None = None, kind: str = "sdr") ->
     return user_service.add_team(session, key=key, name=key.title(), kind=TeamKind(kind))
 
 
-def make_user(session: Session, *, email: str | None = None, role: str = Role.sdr, team: Team | None = None) -> User:
+def make_user(
+    session: Session, *, email: str | None = None, role: str = Role.sdr, team: Team | None = None
+) -> User:
     email = email or f"user{next(_seq)}@example.com"
-    return user_service.add_user(session, email=email, role=Role(role), team_key=team.key if team else None)
+    return user_service.add_user(
+        session, email=email, role=Role(role), team_key=team.key if team else None
+    )
 
 
 def make_token(session: Session, user: User, *, now: datetime) -> str:
@@ -37,8 +41,12 @@ def make_token(session: Session, user: User, *, now: datetime) -> str:
 def make_lead(session: Session, *, now: datetime, stage: str | None = None, **overrides) -> Lead:
     """A lead in ``stage``, reached by legal moves (with the first valid reason where needed)."""
     n = next(_seq)
-    fields = {"email": f"person{n}@acme-{n}.com", "first_name": "Pat", "last_name": f"Lee{n}",
-              "company_name": f"Acme {n}"} | overrides
+    fields = {
+        "email": f"person{n}@acme-{n}.com",
+        "first_name": "Pat",
+        "last_name": f"Lee{n}",
+        "company_name": f"Acme {n}",
+    } | overrides
     lead = lead_service.create_lead(session, LeadCreate(**fields), actor=TEST_ACTOR, now=now)
     if stage and stage != lead.stage:
         contract = contract_service.active(session).contract

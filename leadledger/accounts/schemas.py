@@ -16,7 +16,6 @@ class AccountCreate(BaseModel):
     owner_id: int | None = None
 
 
-
 class AccountRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

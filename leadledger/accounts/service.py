@@ -36,7 +36,11 @@ def get_account(session: Session, account_id: int) -> Account:
 
 
 def list_accounts(
-    session: Session, *, q: str | None = None, sort: str = "-created_at", cursor: str | None = None,
+    session: Session,
+    *,
+    q: str | None = None,
+    sort: str = "-created_at",
+    cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[Account], str | None]:
     order = parse_sort(sort, SORTS)

@@ -7,7 +7,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(pattern=r"^[a-z][a-z0-9_]{0,49}$", description="e.g. form_fill, call, email_reply")
+    type: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,49}$", description="e.g. form_fill, call, email_reply"
+    )
     at: AwareDatetime | None = Field(default=None, description="when it happened; default: now")
     payload: dict[str, Any] = {}
 

@@ -15,7 +15,11 @@ def add_activity(
     lead = lead_service.get_lead(session, lead_id)
     at = data.at or now
     row = Activity(
-        lead_id=lead.id, type=data.type, at=at, payload=data.payload, actor_id=actor.user_id,
+        lead_id=lead.id,
+        type=data.type,
+        at=at,
+        payload=data.payload,
+        actor_id=actor.user_id,
         created_at=now,
     )
     session.add(row)

@@ -24,7 +24,11 @@ def _read(file: Path) -> str:
 
 
 @app.command("show")
-def show(version: Annotated[int | None, typer.Option(help="a past version; default: the active one")] = None) -> None:
+def show(
+    version: Annotated[
+        int | None, typer.Option(help="a past version; default: the active one")
+    ] = None,
+) -> None:
     """Print a contract version's YAML."""
     with session_scope() as session:
         row = service.get_version(session, version)
@@ -60,8 +64,11 @@ def history() -> None:
         table = Table("version", "active", "created", "author", "reason")
         for row in service.history(session):
             table.add_row(
-                str(row.version), "yes" if row.active else "", row.created_at.strftime("%Y-%m-%d %H:%M"),
-                row.author, row.reason,
+                str(row.version),
+                "yes" if row.active else "",
+                row.created_at.strftime("%Y-%m-%d %H:%M"),
+                row.author,
+                row.reason,
             )
         console.print(table)
 
@@ -76,4 +83,6 @@ def diff(a: int, b: int) -> None:
         return
     for section, lines in sections.items():
         console.rule(f"[bold]{section}")
-        console.print(Syntax("\n".join(lines), "diff", theme="ansi_dark", background_color="default"))
+        console.print(
+            Syntax("\n".join(lines), "diff", theme="ansi_dark", background_color="default")
+        )

@@ -10,8 +10,12 @@ router = APIRouter(tags=["contract"])
 
 def _read(row) -> ContractRead:  # noqa: ANN001
     return ContractRead(
-        version=row.version, author=row.author, reason=row.reason, active=row.active,
-        created_at=row.created_at, yaml=row.yaml_text,
+        version=row.version,
+        author=row.author,
+        reason=row.reason,
+        active=row.active,
+        created_at=row.created_at,
+        yaml=row.yaml_text,
         contract=service.contract_of(row).model_dump(mode="json", by_alias=True),
     )
 

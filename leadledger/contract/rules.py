@@ -50,7 +50,9 @@ def default_contract_text() -> str:
 # --- parsing -------------------------------------------------------------------------------
 
 
-def _line_map(node: yaml.Node, path: Loc, lines: dict[Loc, int], issues: list[ContractIssue]) -> None:
+def _line_map(
+    node: yaml.Node, path: Loc, lines: dict[Loc, int], issues: list[ContractIssue]
+) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -114,7 +116,9 @@ def parse_contract(text: str) -> Contract:
         raise ContractError(issues) from exc
     problems = check_contract(contract)
     if problems:
-        raise ContractError([ContractIssue(loc, msg, _line_of(loc, lines)) for loc, msg in problems])
+        raise ContractError(
+            [ContractIssue(loc, msg, _line_of(loc, lines)) for loc, msg in problems]
+        )
     return contract
 
 
@@ -145,7 +149,9 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
             p.append((("stages", i, "milestone"), f"milestone '{s.milestone}' is on two stages"))
         for j, lst in enumerate(s.reason_lists):
             if lst not in c.reasons:
-                p.append((("stages", i, "reason_lists", j), f"no reason list '{lst}' under reasons"))
+                p.append(
+                    (("stages", i, "reason_lists", j), f"no reason list '{lst}' under reasons")
+                )
 
     p += _duplicates(
         [t.from_ for t in c.transitions], "transitions source", lambda i: ("transitions", i, "from")
@@ -160,7 +166,9 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
                 p.append((("transitions", i, "to", j), "a stage cannot move to itself"))
 
     for name, reasons in c.reasons.items():
-        p += _duplicates([r.code for r in reasons], "reason", lambda i, n=name: ("reasons", n, i, "code"))
+        p += _duplicates(
+            [r.code for r in reasons], "reason", lambda i, n=name: ("reasons", n, i, "code")
+        )
 
     p += _duplicates([r.id for r in c.icp.rules], "fit rule", lambda i: ("icp", "rules", i, "id"))
     for i, rule in enumerate(c.icp.rules):
@@ -173,30 +181,43 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
 
     for j, act in enumerate(c.engagement.hand_raise):
         if act not in c.engagement.points:
-            p.append((("engagement", "hand_raise", j), f"'{act}' has no entry under engagement.points"))
+            p.append(
+                (("engagement", "hand_raise", j), f"'{act}' has no entry under engagement.points")
+            )
 
-    p += _duplicates([k.key for k in c.sql.criteria], "criterion", lambda i: ("sql", "criteria", i, "key"))
+    p += _duplicates(
+        [k.key for k in c.sql.criteria], "criterion", lambda i: ("sql", "criteria", i, "key")
+    )
     if c.sql.min_met > len(c.sql.criteria):
-        p.append((("sql", "min_met"), f"{c.sql.min_met} is more than the {len(c.sql.criteria)} criteria"))
+        p.append(
+            (("sql", "min_met"), f"{c.sql.min_met} is more than the {len(c.sql.criteria)} criteria")
+        )
 
-    p += _duplicates([s.id for s in c.service_levels], "service level", lambda i: ("service_levels", i, "id"))
+    p += _duplicates(
+        [s.id for s in c.service_levels], "service level", lambda i: ("service_levels", i, "id")
+    )
     for i, sl in enumerate(c.service_levels):
         if sl.starts_on_stage not in known:
-            p.append((("service_levels", i, "starts_on_stage"), f"unknown stage '{sl.starts_on_stage}'"))
+            p.append(
+                (("service_levels", i, "starts_on_stage"), f"unknown stage '{sl.starts_on_stage}'")
+            )
         for j, st in enumerate(sl.stops_on_stages):
             if st not in known:
                 p.append((("service_levels", i, "stops_on_stages", j), f"unknown stage '{st}'"))
 
     p += _calendar_problems(c)
 
-    p += _duplicates([r.id for r in c.routing.rules], "routing rule", lambda i: ("routing", "rules", i, "id"))
+    p += _duplicates(
+        [r.id for r in c.routing.rules], "routing rule", lambda i: ("routing", "rules", i, "id")
+    )
     for i, rule in enumerate(c.routing.rules):
         for field in rule.when:
             if field not in ROUTING_FIELDS:
                 p.append(
                     (
                         ("routing", "rules", i, "when", field),
-                        f"cannot route on '{field}'; use one of: {', '.join(sorted(ROUTING_FIELDS))}",
+                        f"cannot route on '{field}'; use one of: "
+                        + ", ".join(sorted(ROUTING_FIELDS)),
                     )
                 )
 
@@ -259,10 +280,15 @@ def _calendar_problems(c: Contract) -> list[tuple[Loc, str]]:
 
 def contract_sections(contract: Contract) -> dict[str, str]:
     data = contract.model_dump(mode="json", by_alias=True)
-    return {key: yaml.safe_dump(value, sort_keys=False, allow_unicode=True) for key, value in data.items()}
+    return {
+        key: yaml.safe_dump(value, sort_keys=False, allow_unicode=True)
+        for key, value in data.items()
+    }
 
 
-def diff_contracts(a: Contract, b: Contract, *, label_a: str = "a", label_b: str = "b") -> dict[str, list[str]]:
+def diff_contracts(
+    a: Contract, b: Contract, *, label_a: str = "a", label_b: str = "b"
+) -> dict[str, list[str]]:
     """Section name -> unified diff lines, for the sections that differ (in contract order)."""
     sa, sb = contract_sections(a), contract_sections(b)
     out: dict[str, list[str]] = {}
@@ -279,5 +305,3 @@ def diff_contracts(a: Contract, b: Contract, *, label_a: str = "a", label_b: str
                 )
             )
     return out
-
-

@@ -158,7 +158,13 @@ class Weekday(StrEnum):
 
 class Calendar(Frozen):
     timezone: str = "UTC"
-    workdays: tuple[Weekday, ...] = (Weekday.mon, Weekday.tue, Weekday.wed, Weekday.thu, Weekday.fri)
+    workdays: tuple[Weekday, ...] = (
+        Weekday.mon,
+        Weekday.tue,
+        Weekday.wed,
+        Weekday.thu,
+        Weekday.fri,
+    )
     start: str = Field(default="09:00", pattern=r"^\d{2}:\d{2}$")
     end: str = Field(default="17:30", pattern=r"^\d{2}:\d{2}$")
     holidays: tuple[str, ...] = Field(default=(), description="ISO dates")

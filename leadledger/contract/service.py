@@ -57,7 +57,9 @@ def history(session: Session) -> list[ContractVersion]:
     return list(session.scalars(select(ContractVersion).order_by(ContractVersion.version)))
 
 
-def apply(session: Session, yaml_text: str, *, actor: Actor, reason: str, now: datetime) -> ContractVersion:
+def apply(
+    session: Session, yaml_text: str, *, actor: Actor, reason: str, now: datetime
+) -> ContractVersion:
     """Check ``yaml_text`` and make it the new active version. A broken contract changes nothing."""
     if not reason.strip():
         raise InvalidInput("a contract change needs a reason", loc=["reason"])

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///leadledger.db",
-        description="SQLAlchemy URL of the database; SQLite file in the working directory by default.",
+        description="SQLAlchemy URL of the database; default: a SQLite file here.",
     )
     secret_key: str = Field(
         default=DEV_SECRET_KEY,
@@ -33,7 +33,9 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long a SQLite writer waits for the lock."
     )
-    page_size_max: int = Field(default=500, ge=1, description="Largest page a list request may ask.")
+    page_size_max: int = Field(
+        default=500, ge=1, description="Largest page a list request may ask."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

@@ -27,7 +27,9 @@ class ErrorHandlingGroup(TyperGroup):
 
 
 def new_app(help: str) -> typer.Typer:
-    return typer.Typer(help=help, no_args_is_help=True, cls=ErrorHandlingGroup, add_completion=False)
+    return typer.Typer(
+        help=help, no_args_is_help=True, cls=ErrorHandlingGroup, add_completion=False
+    )
 
 
 def print_json(value: Any) -> None:

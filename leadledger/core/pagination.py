@@ -45,7 +45,9 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
         if not isinstance(row_id, int):
             raise ValueError
     except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidInput("cursor is not one this server gave out", loc=["query", "cursor"]) from exc
+        raise InvalidInput(
+            "cursor is not one this server gave out", loc=["query", "cursor"]
+        ) from exc
     return sort_value, row_id
 
 

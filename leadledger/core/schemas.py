@@ -17,7 +17,9 @@ def _optional(fn):  # noqa: ANN001, ANN202
 Email = Annotated[str, Field(max_length=320), AfterValidator(_optional(normalize_email))]
 Domain = Annotated[str, Field(max_length=255), AfterValidator(_optional(normalize_domain))]
 Country = Annotated[
-    str, Field(description="ISO 3166 alpha-2 code, e.g. GB"), AfterValidator(_optional(normalize_country))
+    str,
+    Field(description="ISO 3166 alpha-2 code, e.g. GB"),
+    AfterValidator(_optional(normalize_country)),
 ]
 
 

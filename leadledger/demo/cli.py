@@ -10,11 +10,15 @@ from leadledger.demo.service import seed
 
 
 def demo(
-    db_file: Annotated[Path, typer.Option(help="the demo's own SQLite file; replaced on every run")] = Path("demo.db"),
+    db_file: Annotated[
+        Path, typer.Option(help="the demo's own SQLite file; replaced on every run")
+    ] = Path("demo.db"),
     host: str = "127.0.0.1",
     port: int = 8000,
     leads: Annotated[int, typer.Option(min=1, help="how many leads to create")] = 100,
-    seed_value: Annotated[int, typer.Option("--seed", help="random seed: same seed, same demo")] = 7,
+    seed_value: Annotated[
+        int, typer.Option("--seed", help="random seed: same seed, same demo")
+    ] = 7,
     serve: Annotated[bool, typer.Option(help="serve the API after building the demo")] = True,
 ) -> None:
     """Build a fresh demo database (never another one), print an admin token and serve it."""
@@ -29,7 +33,9 @@ def demo(
 
     with session_scope() as session:
         result = seed(session, now=get_clock().now(), rng=random.Random(seed_value), leads=leads)
-        _row, token = user_service.create_token(session, result.admin, name="demo", now=get_clock().now())
+        _row, token = user_service.create_token(
+            session, result.admin, name="demo", now=get_clock().now()
+        )
     base = f"http://{host}:{port}"
     # plain echo: a terminal must not wrap the token
     typer.echo(f"demo database: {db_file} ({result.leads} leads, {result.transitions} stage moves)")

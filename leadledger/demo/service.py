@@ -50,14 +50,70 @@ COMPANIES = [
     ("Woodgrove Retail", "woodgrove.shop", "retail", 12000, "CA"),
     ("Trey Research", "treyresearch.org", "education", 400, "DK"),
 ]
-FIRST = ["Ana", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Ines", "Jon", "Kara", "Liam",
-         "Maya", "Noor", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara"]
-LAST = ["Ahmed", "Brown", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hansen", "Ivanova",
-        "Jensen", "Kowalski", "Larsen", "Moreau", "Nowak", "Okafor", "Patel", "Rossi", "Schmidt"]
-TITLES = ["VP Sales", "Head of Revenue Operations", "Marketing Manager", "Director of Sales",
-          "Sales Operations Analyst", "Founder", "Student", "Chief Revenue Officer", "SDR Team Lead"]
-CHANNELS = [Channel.web_form, Channel.content_download, Channel.webinar, Channel.event,
-            Channel.paid_search, Channel.referral, Channel.purchased_list, Channel.outbound, Channel.partner]
+FIRST = [
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Finn",
+    "Grace",
+    "Hugo",
+    "Ines",
+    "Jon",
+    "Kara",
+    "Liam",
+    "Maya",
+    "Noor",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+]
+LAST = [
+    "Ahmed",
+    "Brown",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Hansen",
+    "Ivanova",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nowak",
+    "Okafor",
+    "Patel",
+    "Rossi",
+    "Schmidt",
+]
+TITLES = [
+    "VP Sales",
+    "Head of Revenue Operations",
+    "Marketing Manager",
+    "Director of Sales",
+    "Sales Operations Analyst",
+    "Founder",
+    "Student",
+    "Chief Revenue Officer",
+    "SDR Team Lead",
+]
+CHANNELS = [
+    Channel.web_form,
+    Channel.content_download,
+    Channel.webinar,
+    Channel.event,
+    Channel.paid_search,
+    Channel.referral,
+    Channel.purchased_list,
+    Channel.outbound,
+    Channel.partner,
+]
 # where a lead's story ends, with its weight: (path of stages, final reason)
 PATHS = [
     ((), None),
@@ -83,7 +139,10 @@ class DemoResult:
 
 def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 100) -> DemoResult:
     contract_service.ensure_default(session, now=now)
-    teams = {key: user_service.add_team(session, key=key, name=name, kind=kind) for key, name, kind in TEAMS}
+    teams = {
+        key: user_service.add_team(session, key=key, name=name, kind=kind)
+        for key, name, kind in TEAMS
+    }
     users = [
         user_service.add_user(session, email=email, name=name, role=role, team_key=team)
         for email, name, role, team in USERS
@@ -92,7 +151,9 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
     accounts = [
         account_service.create_account(
             session,
-            AccountCreate(name=name, domain=domain, industry=industry, employees=size, country=country),
+            AccountCreate(
+                name=name, domain=domain, industry=industry, employees=size, country=country
+            ),
             now=now - timedelta(days=120),
         )
         for name, domain, industry, size, country in COMPANIES
@@ -108,11 +169,18 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
         lead = lead_service.create_lead(
             session,
             LeadCreate(
-                first_name=first, last_name=last, email=f"{first}.{last}.{i}@{account.domain}".lower(),
-                title=rng.choice(TITLES), company_name=account.name, country=account.country,
-                source=channel, account_id=account.id,
+                first_name=first,
+                last_name=last,
+                email=f"{first}.{last}.{i}@{account.domain}".lower(),
+                title=rng.choice(TITLES),
+                company_name=account.name,
+                country=account.country,
+                source=channel,
+                account_id=account.id,
                 creating_team_id=team_of_channel.get(channel, teams["marketing"]).id,
-                stage="prospect" if channel in (Channel.outbound, Channel.purchased_list) else "lead",
+                stage="prospect"
+                if channel in (Channel.outbound, Channel.purchased_list)
+                else "lead",
                 program=f"{channel.value}-q4" if channel != Channel.outbound else None,
             ),
             actor=Actor(label=f"user:{creator.email}", user_id=creator.id),
@@ -126,14 +194,23 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
                 break
             if stage == "mql":
                 activity_service.add_activity(
-                    session, lead.id, ActivityCreate(type="demo_request" if rng.random() < 0.3 else "webinar_attended", at=at),
-                    actor=Actor.system("demo"), now=at,
+                    session,
+                    lead.id,
+                    ActivityCreate(
+                        type="demo_request" if rng.random() < 0.3 else "webinar_attended", at=at
+                    ),
+                    actor=Actor.system("demo"),
+                    now=at,
                 )
                 lead_service.update_lead(session, lead.id, LeadUpdate(owner_id=owner.id), now=at)
             last_step = step == len(path) - 1
             lifecycle.transition(
-                session, lead.id, stage, reason=final_reason if last_step else None,
-                actor=Actor(label=f"user:{owner.email}", user_id=owner.id), now=at,
+                session,
+                lead.id,
+                stage,
+                reason=final_reason if last_step else None,
+                actor=Actor(label=f"user:{owner.email}", user_id=owner.id),
+                now=at,
             )
             moves += 1
     return DemoResult(admin=users[0], leads=leads, transitions=moves)

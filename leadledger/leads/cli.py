@@ -25,14 +25,23 @@ def add(
     company: str | None = None,
     title: str | None = None,
     source: Annotated[Channel, typer.Option(help="channel of the first touch")] = Channel.other,
-    stage: Annotated[str | None, typer.Option(help="an entry stage (default: the contract's)")] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="an entry stage (default: the contract's)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Create a lead."""
     data = parse_input(
         LeadCreate,
-        {"email": email, "first_name": first_name, "last_name": last_name, "company_name": company,
-         "title": title, "source": source, "stage": stage},
+        {
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+            "company_name": company,
+            "title": title,
+            "source": source,
+            "stage": stage,
+        },
     )
     with session_scope() as session:
         lead = LeadRead.model_validate(
@@ -58,20 +67,31 @@ def list_(
 ) -> None:
     """List leads, newest first."""
     filters = parse_input(
-        LeadFilters, {"stage": stage or [], "owner_id": owner, "team_id": team, "source": source, "q": q}
+        LeadFilters,
+        {"stage": stage or [], "owner_id": owner, "team_id": team, "source": source, "q": q},
     )
     with session_scope() as session:
-        rows, next_cursor = service.list_leads(session, filters, sort=sort, cursor=cursor, limit=limit)
+        rows, next_cursor = service.list_leads(
+            session, filters, sort=sort, cursor=cursor, limit=limit
+        )
         leads = [LeadRead.model_validate(r) for r in rows]
     if as_json:
-        print_json({"items": [lead.model_dump(mode="json") for lead in leads], "next_cursor": next_cursor})
+        print_json(
+            {"items": [lead.model_dump(mode="json") for lead in leads], "next_cursor": next_cursor}
+        )
         return
     table = Table("id", "email", "name", "company", "stage", "source", "owner", "created")
     for lead in leads:
         name = " ".join(p for p in (lead.first_name, lead.last_name) if p)
         table.add_row(
-            str(lead.id), lead.email or "", name, lead.company_name or "", lead.stage,
-            lead.source or "", str(lead.owner_id or ""), f"{lead.created_at:%Y-%m-%d %H:%M}",
+            str(lead.id),
+            lead.email or "",
+            name,
+            lead.company_name or "",
+            lead.stage,
+            lead.source or "",
+            str(lead.owner_id or ""),
+            f"{lead.created_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)
     if next_cursor:
@@ -85,7 +105,12 @@ def show(lead_id: int, as_json: Annotated[bool, typer.Option("--json")] = False)
         lead = LeadRead.model_validate(service.get_lead(session, lead_id))
         story = lifecycle.history(session, lead_id)
     if as_json:
-        print_json({"lead": lead.model_dump(mode="json"), "history": [e.model_dump(mode="json") for e in story]})
+        print_json(
+            {
+                "lead": lead.model_dump(mode="json"),
+                "history": [e.model_dump(mode="json") for e in story],
+            }
+        )
         return
     table = Table(show_header=False, box=None)
     for key, value in lead.model_dump().items():
@@ -102,7 +127,9 @@ def show(lead_id: int, as_json: Annotated[bool, typer.Option("--json")] = False)
 def move(
     lead_id: int,
     to: Annotated[str, typer.Option(help="the target stage")],
-    reason: Annotated[str | None, typer.Option(help="reason code (required for some stages)")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="reason code (required for some stages)")
+    ] = None,
     note: str | None = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -110,10 +137,18 @@ def move(
     with session_scope() as session:
         row = TransitionRead.model_validate(
             lifecycle.transition(
-                session, lead_id, to, reason=reason, note=note, actor=CLI_ACTOR, now=get_clock().now()
+                session,
+                lead_id,
+                to,
+                reason=reason,
+                note=note,
+                actor=CLI_ACTOR,
+                now=get_clock().now(),
             )
         )
     if as_json:
         print_json(row)
     else:
-        console.print(f"lead {lead_id}: {row.from_stage} -> {row.to_stage} (contract v{row.contract_version})")
+        console.print(
+            f"lead {lead_id}: {row.from_stage} -> {row.to_stage} (contract v{row.contract_version})"
+        )

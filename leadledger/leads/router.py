@@ -6,14 +6,23 @@ from fastapi import APIRouter, Query
 from leadledger.core.config import get_settings
 from leadledger.core.dependencies import ClockDep, SessionDep
 from leadledger.leads import service
-from leadledger.leads.schemas import Channel, LeadCreate, LeadFilters, LeadPage, LeadRead, LeadUpdate
+from leadledger.leads.schemas import (
+    Channel,
+    LeadCreate,
+    LeadFilters,
+    LeadPage,
+    LeadRead,
+    LeadUpdate,
+)
 from leadledger.users.dependencies import CurrentUser, actor_of
 
 router = APIRouter(tags=["leads"])
 
 
 @router.post("/leads", status_code=201, response_model=LeadRead)
-def create_lead(body: LeadCreate, session: SessionDep, user: CurrentUser, clock: ClockDep) -> LeadRead:
+def create_lead(
+    body: LeadCreate, session: SessionDep, user: CurrentUser, clock: ClockDep
+) -> LeadRead:
     lead = service.create_lead(session, body, actor=actor_of(user), now=clock.now(), creator=user)
     return LeadRead.model_validate(lead)
 
@@ -29,13 +38,20 @@ def list_leads(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     q: Annotated[str | None, Query(description="text in name, email or company")] = None,
-    sort: Annotated[str, Query(description="created_at, updated_at, stage_changed_at, id; -x for descending")] = "-created_at",
+    sort: Annotated[
+        str, Query(description="created_at, updated_at, stage_changed_at, id; -x for descending")
+    ] = "-created_at",
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> LeadPage:
     filters = LeadFilters(
-        stage=stage, owner_id=owner_id, team_id=team_id, source=source,
-        created_from=created_from, created_to=created_to, q=q,
+        stage=stage,
+        owner_id=owner_id,
+        team_id=team_id,
+        source=source,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
     )
     limit = min(limit, get_settings().page_size_max)
     rows, next_cursor = service.list_leads(session, filters, sort=sort, cursor=cursor, limit=limit)

@@ -43,10 +43,11 @@ class LeadFields(BaseModel):
     custom: dict[str, Any] | None = None
 
 
-
 class LeadCreate(LeadFields):
     source: Channel = Channel.other
-    stage: str | None = Field(default=None, description="an entry stage; the contract's first by default")
+    stage: str | None = Field(
+        default=None, description="an entry stage; the contract's first by default"
+    )
     creating_team_id: int | None = Field(default=None, description="default: the creator's team")
 
     @model_validator(mode="after")

@@ -89,7 +89,11 @@ def note_activity(lead: Lead, at: datetime) -> None:
 
 
 def list_leads(
-    session: Session, filters: LeadFilters, *, sort: str = "-created_at", cursor: str | None = None,
+    session: Session,
+    filters: LeadFilters,
+    *,
+    sort: str = "-created_at",
+    cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[Lead], str | None]:
     order = parse_sort(sort, SORTS)

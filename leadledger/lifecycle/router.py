@@ -13,7 +13,12 @@ def move_lead(
     lead_id: int, body: TransitionCreate, session: SessionDep, user: CurrentUser, clock: ClockDep
 ) -> TransitionRead:
     row = service.transition(
-        session, lead_id, body.to, reason=body.reason, note=body.note, actor=actor_of(user),
+        session,
+        lead_id,
+        body.to,
+        reason=body.reason,
+        note=body.note,
+        actor=actor_of(user),
         now=clock.now(),
     )
     return TransitionRead.model_validate(row)

@@ -8,7 +8,7 @@ from leadledger.contract.schemas import Contract, Milestone, StageCategory
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a move is refused. ``invalid`` is malformed input (422); ``illegal`` is a refused move (409)."""
+    """Why a move is refused: ``invalid`` input (422) or an ``illegal`` move (409)."""
 
     kind: str  # "invalid" | "illegal"
     field: str
@@ -26,7 +26,9 @@ def check_transition(
     if frm is None:
         if not target.entry:
             starts = ", ".join(contract.entry_stages())
-            return Refusal("illegal", "to", f"a lead cannot start in '{to}'; it may start in: {starts}")
+            return Refusal(
+                "illegal", "to", f"a lead cannot start in '{to}'; it may start in: {starts}"
+            )
     else:
         allowed = contract.targets(frm)
         if to == frm:
@@ -40,7 +42,9 @@ def check_transition(
         return Refusal("invalid", "reason", f"moving to '{to}' needs a reason{hint}")
     if reason and codes and reason not in codes:
         return Refusal(
-            "invalid", "reason", f"'{reason}' is not a reason for '{to}'; use one of: {', '.join(codes)}"
+            "invalid",
+            "reason",
+            f"'{reason}' is not a reason for '{to}'; use one of: {', '.join(codes)}",
         )
     return None
 

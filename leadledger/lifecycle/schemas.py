@@ -8,7 +8,9 @@ class TransitionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     to: str = Field(min_length=1, description="the target stage")
-    reason: str | None = Field(default=None, max_length=50, description="a reason code of the contract")
+    reason: str | None = Field(
+        default=None, max_length=50, description="a reason code of the contract"
+    )
     note: str | None = Field(default=None, max_length=5000)
 
 

@@ -6,16 +6,24 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from leadledger.activities.schemas import ActivityRead
 from leadledger.contract import service as contract_service
 from leadledger.core.actor import Actor
 from leadledger.core.errors import Conflict, InvalidInput, NotFound
 from leadledger.leads.models import Lead
 from leadledger.lifecycle import rules
-from leadledger.activities.schemas import ActivityRead
 from leadledger.lifecycle.models import LeadTransition
 from leadledger.lifecycle.schemas import HistoryEntry, TransitionRead
 
-STAMPED = ("mql_at", "sal_at", "sql_at", "opportunity_at", "converted_at", "closed_at", "recycle_count")
+STAMPED = (
+    "mql_at",
+    "sal_at",
+    "sql_at",
+    "opportunity_at",
+    "converted_at",
+    "closed_at",
+    "recycle_count",
+)
 
 
 def _refuse(refusal: rules.Refusal) -> None:
@@ -26,8 +34,16 @@ def _refuse(refusal: rules.Refusal) -> None:
 
 
 def _record(
-    session: Session, lead: Lead, frm: str | None, to: str, *, at: datetime, actor: Actor,
-    reason: str | None, note: str | None, judged_by: contract_service.ActiveContract,
+    session: Session,
+    lead: Lead,
+    frm: str | None,
+    to: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    reason: str | None,
+    note: str | None,
+    judged_by: contract_service.ActiveContract,
 ) -> LeadTransition:
     version = judged_by.version
     stamped = {name: getattr(lead, name) for name in STAMPED}
@@ -35,15 +51,24 @@ def _record(
         setattr(lead, name, value)
     lead.contract_version = version
     row = LeadTransition(
-        lead_id=lead.id, from_stage=frm, to_stage=to, at=at, actor=actor.label,
-        actor_id=actor.user_id, reason=reason, note=note, contract_version=version,
+        lead_id=lead.id,
+        from_stage=frm,
+        to_stage=to,
+        at=at,
+        actor=actor.label,
+        actor_id=actor.user_id,
+        reason=reason,
+        note=note,
+        contract_version=version,
     )
     session.add(row)
     session.flush()
     return row
 
 
-def start(session: Session, lead: Lead, stage: str, *, actor: Actor, now: datetime) -> LeadTransition:
+def start(
+    session: Session, lead: Lead, stage: str, *, actor: Actor, now: datetime
+) -> LeadTransition:
     """Place a new (flushed) lead in its entry stage, recorded as a transition from nothing."""
     current = contract_service.active(session)
     refusal = rules.check_transition(current.contract, None, stage, None)
@@ -57,8 +82,14 @@ def start(session: Session, lead: Lead, stage: str, *, actor: Actor, now: dateti
 
 
 def transition(
-    session: Session, lead_id: int, to: str, *, actor: Actor, now: datetime,
-    reason: str | None = None, note: str | None = None,
+    session: Session,
+    lead_id: int,
+    to: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+    note: str | None = None,
 ) -> LeadTransition:
     """Move a lead, or raise ``Conflict`` (illegal move) / ``InvalidInput`` (unknown stage,
     missing or unknown reason). Nothing is written when the move is refused."""
@@ -71,7 +102,14 @@ def transition(
     if refusal:
         _refuse(refusal)
     return _record(
-        session, lead, lead.stage, to, at=now, actor=actor, reason=reason, note=note,
+        session,
+        lead,
+        lead.stage,
+        to,
+        at=now,
+        actor=actor,
+        reason=reason,
+        note=note,
         judged_by=current,
     )
 
@@ -94,15 +132,21 @@ def history(session: Session, lead_id: int) -> list[HistoryEntry]:
     lead_service.get_lead(session, lead_id)
     entries = [
         HistoryEntry(
-            kind="transition", at=t.at, id=t.id,
-            summary=f"{t.from_stage or '(new)'} -> {t.to_stage}" + (f" ({t.reason})" if t.reason else ""),
+            kind="transition",
+            at=t.at,
+            id=t.id,
+            summary=f"{t.from_stage or '(new)'} -> {t.to_stage}"
+            + (f" ({t.reason})" if t.reason else ""),
             detail=TransitionRead.model_validate(t).model_dump(mode="json"),
         )
         for t in transitions_of(session, lead_id)
     ]
     entries += [
         HistoryEntry(
-            kind="activity", at=a.at, id=a.id, summary=a.type,
+            kind="activity",
+            at=a.at,
+            id=a.id,
+            summary=a.type,
             detail=ActivityRead.model_validate(a).model_dump(mode="json"),
         )
         for a in activity_service.activities_of(session, lead_id)

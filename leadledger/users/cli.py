@@ -38,12 +38,16 @@ def list_users(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         return
     table = Table("id", "email", "name", "role", "team", "active")
     for u in users:
-        table.add_row(str(u.id), u.email, u.name, u.role, str(u.team_id or ""), "yes" if u.active else "no")
+        table.add_row(
+            str(u.id), u.email, u.name, u.role, str(u.team_id or ""), "yes" if u.active else "no"
+        )
     console.print(table)
 
 
 @users_app.command("token")
-def create_token(email: str, name: Annotated[str, typer.Option(help="what the token is for")] = "cli") -> None:
+def create_token(
+    email: str, name: Annotated[str, typer.Option(help="what the token is for")] = "cli"
+) -> None:
     """Create an API token for a user and print it (it is shown only this once)."""
     with session_scope() as session:
         user = service.get_user_by_email(session, email)
@@ -63,7 +67,10 @@ def list_tokens(email: str, as_json: Annotated[bool, typer.Option("--json")] = F
     table = Table("id", "name", "prefix", "created", "last used", "revoked")
     for t in rows:
         table.add_row(
-            str(t.id), t.name, t.prefix + "…", f"{t.created_at:%Y-%m-%d %H:%M}",
+            str(t.id),
+            t.name,
+            t.prefix + "…",
+            f"{t.created_at:%Y-%m-%d %H:%M}",
             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "",
             f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
         )

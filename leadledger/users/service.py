@@ -72,7 +72,7 @@ def list_users(session: Session) -> list[User]:
 
 
 def create_token(session: Session, user: User, *, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """Returns the stored row and the token text, which is never stored and cannot be shown again."""
+    """The stored row and the token text, which is not stored and cannot be shown again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user_id=user.id, name=name, token_hash=_hash(token), prefix=token[:10], created_at=now
@@ -83,7 +83,9 @@ def create_token(session: Session, user: User, *, name: str, now: datetime) -> t
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
 
 
 def revoke_token(session: Session, token_id: int, *, now: datetime) -> ApiToken:

@@ -15,7 +15,9 @@ def test_demo_leads_move_only_through_the_lifecycle(session, clock):
     assert moves == 100 + result.transitions  # one entry per lead plus every move
     for lead in session.scalars(select(Lead)):
         rows = session.scalars(
-            select(LeadTransition).where(LeadTransition.lead_id == lead.id).order_by(LeadTransition.at, LeadTransition.id)
+            select(LeadTransition)
+            .where(LeadTransition.lead_id == lead.id)
+            .order_by(LeadTransition.at, LeadTransition.id)
         ).all()
         assert rows[0].from_stage is None
         assert rows[-1].to_stage == lead.stage

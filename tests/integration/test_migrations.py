@@ -9,7 +9,9 @@ from leadledger.models import Base
 
 def test_models_and_migrations_agree(database_url):
     with get_engine(database_url).connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
     assert diff == []
 
 

@@ -22,7 +22,11 @@ def test_demo_prints_url_and_token_and_serves_its_leads(tmp_path):
     env = {**os.environ, "LEADLEDGER_DATABASE_URL": f"sqlite:///{other}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "leadledger", "demo", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         lines = []

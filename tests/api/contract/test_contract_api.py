@@ -10,14 +10,29 @@ def test_active_contract_and_versions(client, auth, session, clock):
     assert [s["name"] for s in body["contract"]["stages"]][:3] == ["prospect", "lead", "mql"]
     assert body["contract"]["transitions"][0]["from"] == "prospect"
     assert body["yaml"] == default_contract_text()
-    service.apply(session, default_contract_text().replace("min_engagement: 40", "min_engagement: 45"),
-                  actor=Actor(label="lena"), reason="tighter", now=clock.now())
+    service.apply(
+        session,
+        default_contract_text().replace("min_engagement: 40", "min_engagement: 45"),
+        actor=Actor(label="lena"),
+        reason="tighter",
+        now=clock.now(),
+    )
     session.commit()
     versions = client.get("/api/v1/contract/versions", headers=auth).json()
     assert [(v["version"], v["active"], v["reason"]) for v in versions] == [
-        (1, False, "default contract loaded by leadledger init"), (2, True, "tighter")]
-    assert client.get("/api/v1/contract", headers=auth).json()["contract"]["mql"]["min_engagement"] == 45
-    assert client.get("/api/v1/contract/versions/1", headers=auth).json()["contract"]["mql"]["min_engagement"] == 40
+        (1, False, "default contract loaded by leadledger init"),
+        (2, True, "tighter"),
+    ]
+    assert (
+        client.get("/api/v1/contract", headers=auth).json()["contract"]["mql"]["min_engagement"]
+        == 45
+    )
+    assert (
+        client.get("/api/v1/contract/versions/1", headers=auth).json()["contract"]["mql"][
+            "min_engagement"
+        ]
+        == 40
+    )
     assert_error(client.get("/api/v1/contract/versions/7", headers=auth), 404, "not_found")
 
 

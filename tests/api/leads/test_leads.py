@@ -7,14 +7,24 @@ from leadledger.leads.models import Lead
 from leadledger.lifecycle.models import LeadTransition
 from tests.factories import make_lead, make_team, make_user
 
-NEW = {"email": "  Jane.Doe@Acme.COM ", "first_name": "Jane", "last_name": "Doe", "company_name": "Acme",
-       "title": "VP Sales", "source": "web_form", "program": "webinar-q4", "country": "gb"}
+NEW = {
+    "email": "  Jane.Doe@Acme.COM ",
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "company_name": "Acme",
+    "title": "VP Sales",
+    "source": "web_form",
+    "program": "webinar-q4",
+    "country": "gb",
+}
 
 
 def counts(session):
     session.commit()  # end the test's read snapshot, so what the request committed is seen
-    return (session.scalar(select(func.count()).select_from(Lead)),
-            session.scalar(select(func.count()).select_from(LeadTransition)))
+    return (
+        session.scalar(select(func.count()).select_from(Lead)),
+        session.scalar(select(func.count()).select_from(LeadTransition)),
+    )
 
 
 def assert_error(response, status, code, loc_end=None):
@@ -47,8 +57,11 @@ class TestCreate:
 
         token = make_token(session, user, now=clock.now())
         session.commit()
-        r = client.post("/api/v1/leads", json={"email": "a@b.io", "stage": "prospect"},
-                        headers={"Authorization": f"Bearer {token}"})
+        r = client.post(
+            "/api/v1/leads",
+            json={"email": "a@b.io", "stage": "prospect"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert r.status_code == 201, r.text
         assert r.json()["creating_team_id"] == team.id
         assert r.json()["stage"] == "prospect"
@@ -64,25 +77,38 @@ class TestCreate:
             ({"email": "a@b.io", "owner_id": "abc"}, "owner_id", "owner_id"),
         ],
     )
-    def test_bad_input_is_422_naming_the_field_and_stores_nothing(self, client, auth, session, body, loc_end, needle):
+    def test_bad_input_is_422_naming_the_field_and_stores_nothing(
+        self, client, auth, session, body, loc_end, needle
+    ):
         before = counts(session)
-        body = assert_error(client.post("/api/v1/leads", json=body, headers=auth), 422, "invalid_input", loc_end)
+        body = assert_error(
+            client.post("/api/v1/leads", json=body, headers=auth), 422, "invalid_input", loc_end
+        )
         assert needle in body["detail"]
         assert counts(session) == before
 
-    @pytest.mark.parametrize(("body", "loc_end", "status", "code"), [
-        ({"email": "a@b.io", "stage": "sql"}, "stage", 409, "illegal_transition"),
-        ({"email": "a@b.io", "stage": "nowhere"}, "stage", 422, "invalid_input"),
-        ({"email": "a@b.io", "owner_id": 424242}, "owner_id", 422, "invalid_input"),
-        ({"email": "a@b.io", "account_id": 424242}, "account_id", 422, "invalid_input"),
-    ])
-    def test_refused_references_store_nothing(self, client, auth, session, body, loc_end, status, code):
+    @pytest.mark.parametrize(
+        ("body", "loc_end", "status", "code"),
+        [
+            ({"email": "a@b.io", "stage": "sql"}, "stage", 409, "illegal_transition"),
+            ({"email": "a@b.io", "stage": "nowhere"}, "stage", 422, "invalid_input"),
+            ({"email": "a@b.io", "owner_id": 424242}, "owner_id", 422, "invalid_input"),
+            ({"email": "a@b.io", "account_id": 424242}, "account_id", 422, "invalid_input"),
+        ],
+    )
+    def test_refused_references_store_nothing(
+        self, client, auth, session, body, loc_end, status, code
+    ):
         before = counts(session)
         assert_error(client.post("/api/v1/leads", json=body, headers=auth), status, code, loc_end)
         assert counts(session) == before
 
     def test_malformed_json_is_422(self, client, auth):
-        r = client.post("/api/v1/leads", content=b"{not json", headers={**auth, "content-type": "application/json"})
+        r = client.post(
+            "/api/v1/leads",
+            content=b"{not json",
+            headers={**auth, "content-type": "application/json"},
+        )
         assert_error(r, 422, "invalid_input")
 
 
@@ -98,7 +124,9 @@ class TestReadAndEdit:
         lead = make_lead(session, now=clock.now(), custom={"badge": "A1"})
         session.commit()
         clock.advance(minutes=5)
-        r = client.patch(f"/api/v1/leads/{lead.id}", json={"title": "CRO", "custom": {"booth": 7}}, headers=auth)
+        r = client.patch(
+            f"/api/v1/leads/{lead.id}", json={"title": "CRO", "custom": {"booth": 7}}, headers=auth
+        )
         assert r.status_code == 200, r.text
         assert r.json()["title"] == "CRO"
         assert r.json()["custom"] == {"badge": "A1", "booth": 7}
@@ -107,8 +135,12 @@ class TestReadAndEdit:
     def test_patch_cannot_change_the_stage(self, client, auth, session, clock):
         lead = make_lead(session, now=clock.now())
         session.commit()
-        body = assert_error(client.patch(f"/api/v1/leads/{lead.id}", json={"stage": "customer"}, headers=auth),
-                            422, "invalid_input", "stage")
+        body = assert_error(
+            client.patch(f"/api/v1/leads/{lead.id}", json={"stage": "customer"}, headers=auth),
+            422,
+            "invalid_input",
+            "stage",
+        )
         assert "/transitions" in body["detail"]
         assert client.get(f"/api/v1/leads/{lead.id}", headers=auth).json()["stage"] == "lead"
 
@@ -118,11 +150,29 @@ class TestList:
     def leads(self, session, clock):
         t0 = clock.now()
         made = [
-            make_lead(session, now=t0 - timedelta(days=3), email="ann@alpha.com", company_name="Alpha", source="event"),
-            make_lead(session, now=t0 - timedelta(days=2), email="bob@beta.com", company_name="Beta",
-                      source="web_form", stage="mql"),
-            make_lead(session, now=t0 - timedelta(days=1), email="cy@gamma.com", company_name="Gamma",
-                      source="web_form", stage="sal"),
+            make_lead(
+                session,
+                now=t0 - timedelta(days=3),
+                email="ann@alpha.com",
+                company_name="Alpha",
+                source="event",
+            ),
+            make_lead(
+                session,
+                now=t0 - timedelta(days=2),
+                email="bob@beta.com",
+                company_name="Beta",
+                source="web_form",
+                stage="mql",
+            ),
+            make_lead(
+                session,
+                now=t0 - timedelta(days=1),
+                email="cy@gamma.com",
+                company_name="Gamma",
+                source="web_form",
+                stage="sal",
+            ),
         ]
         session.commit()
         return made
@@ -132,17 +182,24 @@ class TestList:
         return [i["email"] for i in response.json()["items"]]
 
     def test_newest_first_by_default(self, client, auth, leads):
-        assert self.ids(client.get("/api/v1/leads", headers=auth)) == ["cy@gamma.com", "bob@beta.com", "ann@alpha.com"]
+        assert self.ids(client.get("/api/v1/leads", headers=auth)) == [
+            "cy@gamma.com",
+            "bob@beta.com",
+            "ann@alpha.com",
+        ]
 
-    @pytest.mark.parametrize(("query", "expected"), [
-        ("stage=mql", ["bob@beta.com"]),
-        ("stage=mql&stage=sal", ["cy@gamma.com", "bob@beta.com"]),
-        ("source=web_form&sort=created_at", ["bob@beta.com", "cy@gamma.com"]),
-        ("q=ALPHA", ["ann@alpha.com"]),
-        ("q=bob@", ["bob@beta.com"]),
-        ("created_from=2026-10-31T00:00:00Z", ["cy@gamma.com", "bob@beta.com"]),
-        ("created_to=2026-10-31T00:00:00Z", ["ann@alpha.com"]),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ("stage=mql", ["bob@beta.com"]),
+            ("stage=mql&stage=sal", ["cy@gamma.com", "bob@beta.com"]),
+            ("source=web_form&sort=created_at", ["bob@beta.com", "cy@gamma.com"]),
+            ("q=ALPHA", ["ann@alpha.com"]),
+            ("q=bob@", ["bob@beta.com"]),
+            ("created_from=2026-10-31T00:00:00Z", ["cy@gamma.com", "bob@beta.com"]),
+            ("created_to=2026-10-31T00:00:00Z", ["ann@alpha.com"]),
+        ],
+    )
     def test_filters(self, client, auth, leads, query, expected):
         assert self.ids(client.get(f"/api/v1/leads?{query}", headers=auth)) == expected
 
@@ -150,7 +207,9 @@ class TestList:
         user = make_user(session)
         leads[0].owner_id = user.id
         session.commit()
-        assert self.ids(client.get(f"/api/v1/leads?owner_id={user.id}", headers=auth)) == ["ann@alpha.com"]
+        assert self.ids(client.get(f"/api/v1/leads?owner_id={user.id}", headers=auth)) == [
+            "ann@alpha.com"
+        ]
 
     def test_cursor_pagination_walks_every_lead_once(self, client, auth, session, clock):
         for i in range(7):
@@ -167,12 +226,20 @@ class TestList:
         assert sorted(seen) == sorted(f"p{i}@x.io" for i in range(7))
         assert len(seen) == 7
 
-    @pytest.mark.parametrize(("query", "loc_end"), [
-        ("sort=shoe_size", "sort"), ("cursor=bogus", "cursor"), ("limit=0", "limit"), ("stage=x&source=fax", "source"),
-        ("created_from=yesterday", "created_from"),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "loc_end"),
+        [
+            ("sort=shoe_size", "sort"),
+            ("cursor=bogus", "cursor"),
+            ("limit=0", "limit"),
+            ("stage=x&source=fax", "source"),
+            ("created_from=yesterday", "created_from"),
+        ],
+    )
     def test_bad_list_parameters_are_422(self, client, auth, query, loc_end):
-        assert_error(client.get(f"/api/v1/leads?{query}", headers=auth), 422, "invalid_input", loc_end)
+        assert_error(
+            client.get(f"/api/v1/leads?{query}", headers=auth), 422, "invalid_input", loc_end
+        )
 
 
 class TestTransitionsAndHistory:
@@ -185,59 +252,102 @@ class TestTransitionsAndHistory:
         assert r.status_code == 201, r.text
         move = r.json()
         assert (move["from_stage"], move["to_stage"], move["actor"], move["contract_version"]) == (
-            "lead", "mql", "user:admin@example.com", 1)
+            "lead",
+            "mql",
+            "user:admin@example.com",
+            1,
+        )
         assert counts(session) == (before[0], before[1] + 1)
         lead_now = client.get(f"/api/v1/leads/{lead.id}", headers=auth).json()
         assert lead_now["stage"] == "mql"
         assert lead_now["mql_at"] == move["at"]
         history = client.get(f"/api/v1/leads/{lead.id}/history", headers=auth).json()
-        assert [(h["kind"], h["summary"]) for h in history] == [("transition", "(new) -> lead"),
-                                                                ("transition", "lead -> mql")]
+        assert [(h["kind"], h["summary"]) for h in history] == [
+            ("transition", "(new) -> lead"),
+            ("transition", "lead -> mql"),
+        ]
         assert history[1]["detail"]["actor"] == "user:admin@example.com"
 
     def test_illegal_move_is_409_and_adds_no_row(self, client, auth, session, clock):
         lead = make_lead(session, now=clock.now())
         session.commit()
         before = counts(session)
-        body = assert_error(client.post(f"/api/v1/leads/{lead.id}/transitions", json={"to": "customer"}, headers=auth),
-                            409, "illegal_transition", "to")
+        body = assert_error(
+            client.post(
+                f"/api/v1/leads/{lead.id}/transitions", json={"to": "customer"}, headers=auth
+            ),
+            409,
+            "illegal_transition",
+            "to",
+        )
         assert "allowed: mql, nurture, disqualified" in body["detail"]
         assert counts(session) == before
 
-    @pytest.mark.parametrize(("body", "status", "loc_end"), [
-        ({"to": "disqualified"}, 422, "reason"),
-        ({"to": "disqualified", "reason": "bored"}, 422, "reason"),
-        ({"to": "wonderland"}, 422, "to"),
-        ({"to": "mql", "why": "x"}, 422, "why"),
-        ({}, 422, "to"),
-    ])
+    @pytest.mark.parametrize(
+        ("body", "status", "loc_end"),
+        [
+            ({"to": "disqualified"}, 422, "reason"),
+            ({"to": "disqualified", "reason": "bored"}, 422, "reason"),
+            ({"to": "wonderland"}, 422, "to"),
+            ({"to": "mql", "why": "x"}, 422, "why"),
+            ({}, 422, "to"),
+        ],
+    )
     def test_invalid_moves_are_422(self, client, auth, session, clock, body, status, loc_end):
         lead = make_lead(session, now=clock.now())
         session.commit()
         before = counts(session)
-        assert_error(client.post(f"/api/v1/leads/{lead.id}/transitions", json=body, headers=auth), status,
-                     "invalid_input", loc_end)
+        assert_error(
+            client.post(f"/api/v1/leads/{lead.id}/transitions", json=body, headers=auth),
+            status,
+            "invalid_input",
+            loc_end,
+        )
         assert counts(session) == before
 
     def test_move_of_unknown_lead_is_404(self, client, auth):
-        assert_error(client.post("/api/v1/leads/424242/transitions", json={"to": "mql"}, headers=auth), 404, "not_found")
+        assert_error(
+            client.post("/api/v1/leads/424242/transitions", json={"to": "mql"}, headers=auth),
+            404,
+            "not_found",
+        )
         assert_error(client.get("/api/v1/leads/424242/history", headers=auth), 404, "not_found")
 
     def test_activity_is_added_and_appears_in_history(self, client, auth, session, clock):
         lead = make_lead(session, now=clock.now())
         session.commit()
-        r = client.post(f"/api/v1/leads/{lead.id}/activities",
-                        json={"type": "pricing_page_visit", "at": "2026-11-02T09:30:00+00:00", "payload": {"url": "/pricing"}},
-                        headers=auth)
+        r = client.post(
+            f"/api/v1/leads/{lead.id}/activities",
+            json={
+                "type": "pricing_page_visit",
+                "at": "2026-11-02T09:30:00+00:00",
+                "payload": {"url": "/pricing"},
+            },
+            headers=auth,
+        )
         assert r.status_code == 201, r.text
         history = client.get(f"/api/v1/leads/{lead.id}/history", headers=auth).json()
         assert [h["summary"] for h in history] == ["pricing_page_visit", "(new) -> lead"]
-        assert client.get(f"/api/v1/leads/{lead.id}", headers=auth).json()["last_activity_at"].startswith("2026-11-02T09:30")
+        assert (
+            client.get(f"/api/v1/leads/{lead.id}", headers=auth)
+            .json()["last_activity_at"]
+            .startswith("2026-11-02T09:30")
+        )
 
-    @pytest.mark.parametrize(("body", "loc_end"), [
-        ({"type": "Bad Type!"}, "type"), ({"type": "call", "at": "2026-11-02T09:30:00"}, "at"), ({}, "type"),
-    ])
+    @pytest.mark.parametrize(
+        ("body", "loc_end"),
+        [
+            ({"type": "Bad Type!"}, "type"),
+            ({"type": "call", "at": "2026-11-02T09:30:00"}, "at"),
+            ({}, "type"),
+        ],
+    )
     def test_bad_activity_is_422(self, client, auth, session, clock, body, loc_end):
         lead = make_lead(session, now=clock.now())
         session.commit()
-        assert_error(client.post(f"/api/v1/leads/{lead.id}/activities", json=body, headers=auth), 422, "invalid_input", loc_end)
+        assert_error(
+            client.post(f"/api/v1/leads/{lead.id}/activities", json=body, headers=auth),
+            422,
+            "invalid_input",
+            loc_end,
+        )

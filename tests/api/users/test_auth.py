@@ -11,8 +11,12 @@ def test_health_checks_need_no_token(client):
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer ll_not-a-real-token"}, {"Authorization": "Basic dXNlcjpwYXNz"},
-     {"Authorization": "Bearer"}],
+    [
+        {},
+        {"Authorization": "Bearer ll_not-a-real-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer"},
+    ],
 )
 def test_missing_or_wrong_token_is_401(client, headers):
     response = client.get("/api/v1/leads", headers=headers)
@@ -40,7 +44,9 @@ def test_token_of_a_deactivated_user_is_refused(client, session, clock):
     token = make_token(session, user, now=clock.now())
     user.active = False
     session.commit()
-    assert client.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert (
+        client.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
 
 
 def test_tokens_are_stored_hashed(session, clock):

@@ -38,10 +38,16 @@ def test_db_downgrade_and_upgrade(empty_database_url):
 class TestContract:
     def test_check_apply_history_diff_show(self, engine, tmp_path, session):
         edited = tmp_path / "contract.yaml"
-        edited.write_text(default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: 50\n"))
+        edited.write_text(
+            default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: 50\n")
+        )
         assert "valid contract" in run("contract", "check", str(edited)).output
-        assert "version 2 is now active" in run("contract", "apply", str(edited), "--reason", "raise the bar",
-                                               "--author", "lena").output
+        assert (
+            "version 2 is now active"
+            in run(
+                "contract", "apply", str(edited), "--reason", "raise the bar", "--author", "lena"
+            ).output
+        )
         history = run("contract", "history").output
         assert "raise the bar" in history and "lena" in history
         diff = run("contract", "diff", "1", "2").output
@@ -52,12 +58,14 @@ class TestContract:
 
     def test_broken_contract_is_refused_with_its_line(self, engine, tmp_path, session):
         text = default_contract_text().replace("  - name: sal\n", "  - name: mql\n", 1)
-        line = [i for i, l in enumerate(text.splitlines(), 1) if "- name: mql" in l][1]
+        line = [i for i, row in enumerate(text.splitlines(), 1) if "- name: mql" in row][1]
         broken = tmp_path / "broken.yaml"
         broken.write_text(text)
         result = run("contract", "apply", str(broken), "--reason", "oops", code=1)
         assert f"error: stages[3].name: duplicate stage 'mql' (line {line})" in result.stderr
-        assert run("contract", "check", str(broken), code=1).stderr.startswith("error: stages[3].name")
+        assert run("contract", "check", str(broken), code=1).stderr.startswith(
+            "error: stages[3].name"
+        )
         assert contract_service.active(session).version == 1
         assert len(contract_service.history(session)) == 1
 
@@ -71,28 +79,64 @@ class TestUsersAndTeams:
     def test_team_user_token_and_revoke(self, engine, client):
         run("teams", "add", "sdr_emea", "--kind", "sdr", "--name", "SDR EMEA")
         assert "sdr_emea" in run("teams", "list").output
-        run("users", "add", "Sam@Example.com", "--role", "sdr", "--team", "sdr_emea", "--name", "Sam")
+        run(
+            "users",
+            "add",
+            "Sam@Example.com",
+            "--role",
+            "sdr",
+            "--team",
+            "sdr_emea",
+            "--name",
+            "Sam",
+        )
         users = json.loads(run("users", "list", "--json").output)
         assert [(u["email"], u["role"]) for u in users] == [("sam@example.com", "sdr")]
         token = run("users", "token", "sam@example.com").output.strip()
-        assert client.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        assert (
+            client.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 200
+        )
         (listed,) = json.loads(run("users", "tokens", "sam@example.com", "--json").output)
         run("users", "revoke", str(listed["id"]))
-        assert client.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+        assert (
+            client.get("/api/v1/leads", headers={"Authorization": f"Bearer {token}"}).status_code
+            == 401
+        )
 
     def test_refusals(self, engine):
         run("users", "add", "a@example.com", "--role", "ae")
-        assert "already exists" in run("users", "add", "A@example.com", "--role", "ae", code=1).stderr
+        assert (
+            "already exists" in run("users", "add", "A@example.com", "--role", "ae", code=1).stderr
+        )
         assert "email" in run("users", "add", "not-an-email", "--role", "ae", code=1).stderr
-        assert "no team 'ghosts'" in run("users", "add", "b@example.com", "--role", "ae", "--team", "ghosts", code=1).stderr
+        assert (
+            "no team 'ghosts'"
+            in run(
+                "users", "add", "b@example.com", "--role", "ae", "--team", "ghosts", code=1
+            ).stderr
+        )
         assert "no user with email" in run("users", "token", "nobody@example.com", code=1).stderr
         run("users", "add", "c@example.com", "--role", "wizard", code=2)
 
 
 class TestLeads:
     def test_add_list_show_move(self, engine):
-        added = json.loads(run("leads", "add", "--email", "Jo@Acme.com", "--first-name", "Jo", "--company", "Acme",
-                               "--source", "event", "--json").output)
+        added = json.loads(
+            run(
+                "leads",
+                "add",
+                "--email",
+                "Jo@Acme.com",
+                "--first-name",
+                "Jo",
+                "--company",
+                "Acme",
+                "--source",
+                "event",
+                "--json",
+            ).output
+        )
         assert (added["email"], added["stage"], added["source"]) == ("jo@acme.com", "lead", "event")
         lead_id = str(added["id"])
         assert "jo@acme.com" in run("leads", "list").output
@@ -109,16 +153,25 @@ class TestLeads:
         lead = make_lead(session, now=clock.now())
         session.commit()
         result = run("leads", "move", str(lead.id), "--to", "customer", code=1)
-        assert "cannot move from 'lead' to 'customer'; allowed: mql, nurture, disqualified" in result.stderr
+        assert (
+            "cannot move from 'lead' to 'customer'; allowed: mql, nurture, disqualified"
+            in result.stderr
+        )
         assert len(lifecycle.transitions_of(session, lead.id)) == 1
-        assert "needs a reason" in run("leads", "move", str(lead.id), "--to", "disqualified", code=1).stderr
+        assert (
+            "needs a reason"
+            in run("leads", "move", str(lead.id), "--to", "disqualified", code=1).stderr
+        )
 
-    @pytest.mark.parametrize(("args", "needle"), [
-        (("leads", "add", "--email", "nope"), "email"),
-        (("leads", "show", "999999"), "no lead 999999"),
-        (("leads", "move", "999999", "--to", "mql"), "no lead 999999"),
-        (("leads", "list", "--sort", "height"), "cannot sort by 'height'"),
-    ])
+    @pytest.mark.parametrize(
+        ("args", "needle"),
+        [
+            (("leads", "add", "--email", "nope"), "email"),
+            (("leads", "show", "999999"), "no lead 999999"),
+            (("leads", "move", "999999", "--to", "mql"), "no lead 999999"),
+            (("leads", "list", "--sort", "height"), "cannot sort by 'height'"),
+        ],
+    )
     def test_bad_input_exits_1_with_the_message(self, engine, args, needle):
         assert needle in run(*args, code=1).stderr
 

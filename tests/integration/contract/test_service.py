@@ -21,7 +21,9 @@ def count(session) -> int:
 
 class TestApply:
     def test_new_version_becomes_the_only_active_one(self, session, clock):
-        row = service.apply(session, EDITED, actor=LEADER, reason="raise the MQL bar", now=clock.now())
+        row = service.apply(
+            session, EDITED, actor=LEADER, reason="raise the MQL bar", now=clock.now()
+        )
         session.commit()
         assert row.version == 2
         current = service.active(session)
@@ -32,7 +34,9 @@ class TestApply:
         assert service.get_version(session, 2).reason == "raise the MQL bar"
 
     def test_broken_contract_changes_nothing(self, session, clock):
-        with pytest.raises(ContractError, match=r"stages\[3\]\.name: duplicate stage 'mql' \(line \d+\)"):
+        with pytest.raises(
+            ContractError, match=r"stages\[3\]\.name: duplicate stage 'mql' \(line \d+\)"
+        ):
             service.apply(session, BROKEN, actor=LEADER, reason="oops", now=clock.now())
         session.rollback()
         assert count(session) == 1
@@ -55,7 +59,16 @@ class TestApply:
         assert first.contract_version == 1  # history is not rewritten
 
     def test_database_allows_only_one_active_version(self, session, clock):
-        session.add(ContractVersion(version=9, yaml_text="x", author="a", reason="r", active=True, created_at=clock.now()))
+        session.add(
+            ContractVersion(
+                version=9,
+                yaml_text="x",
+                author="a",
+                reason="r",
+                active=True,
+                created_at=clock.now(),
+            )
+        )
         with pytest.raises(IntegrityError):
             session.flush()
 

@@ -31,12 +31,25 @@ class TestTransition:
         session.commit()
         before = transitions(session)
         clock.advance(hours=2)
-        row = service.transition(session, lead.id, "disqualified", reason="student", note="wrong list",
-                                 actor=SDR, now=clock.now())
+        row = service.transition(
+            session,
+            lead.id,
+            "disqualified",
+            reason="student",
+            note="wrong list",
+            actor=SDR,
+            now=clock.now(),
+        )
         session.commit()
         assert transitions(session) == before + 1
-        assert (row.from_stage, row.to_stage, row.actor, row.reason, row.note, row.contract_version) == (
-            "lead", "disqualified", "user:sam@example.com", "student", "wrong list", 1)
+        assert (
+            row.from_stage,
+            row.to_stage,
+            row.actor,
+            row.reason,
+            row.note,
+            row.contract_version,
+        ) == ("lead", "disqualified", "user:sam@example.com", "student", "wrong list", 1)
         assert row.at == clock.now()
         session.refresh(lead)
         assert lead.stage == "disqualified"
@@ -55,8 +68,10 @@ class TestTransition:
         assert transitions(session) == before
         assert session.get(Lead, lead.id).stage == "lead"
 
-    @pytest.mark.parametrize(("to", "reason", "field"), [("nurture", None, "reason"), ("nurture", "junk", "reason"),
-                                                          ("won", None, "to")])
+    @pytest.mark.parametrize(
+        ("to", "reason", "field"),
+        [("nurture", None, "reason"), ("nurture", "junk", "reason"), ("won", None, "to")],
+    )
     def test_bad_reason_or_unknown_stage_is_invalid_input(self, session, clock, to, reason, field):
         lead = make_lead(session, now=clock.now(), stage="mql")
         session.commit()
@@ -75,7 +90,9 @@ class TestTransition:
         lead = make_lead(session, now=clock.now(), stage="sal")
         first_mql = lead.mql_at
         clock.advance(days=1)
-        service.transition(session, lead.id, "nurture", reason="bad_timing", actor=SDR, now=clock.now())
+        service.transition(
+            session, lead.id, "nurture", reason="bad_timing", actor=SDR, now=clock.now()
+        )
         clock.advance(days=30)
         service.transition(session, lead.id, "mql", actor=SDR, now=clock.now())
         session.commit()
@@ -90,11 +107,17 @@ class TestTransition:
 def test_history_merges_moves_and_activities_in_time_order(session, clock):
     lead = make_lead(session, now=clock.now())
     t0 = clock.now()
-    activity_service.add_activity(session, lead.id, ActivityCreate(type="webinar_attended", at=t0 + timedelta(hours=1)),
-                                  actor=SDR, now=t0)
+    activity_service.add_activity(
+        session,
+        lead.id,
+        ActivityCreate(type="webinar_attended", at=t0 + timedelta(hours=1)),
+        actor=SDR,
+        now=t0,
+    )
     service.transition(session, lead.id, "mql", actor=SDR, now=t0 + timedelta(hours=2))
-    activity_service.add_activity(session, lead.id, ActivityCreate(type="call", at=t0 + timedelta(hours=3)),
-                                  actor=SDR, now=t0)
+    activity_service.add_activity(
+        session, lead.id, ActivityCreate(type="call", at=t0 + timedelta(hours=3)), actor=SDR, now=t0
+    )
     session.commit()
     entries = service.history(session, lead.id)
     assert [(e.kind, e.summary) for e in entries] == [

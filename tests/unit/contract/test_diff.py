@@ -3,7 +3,9 @@ from leadledger.contract.rules import default_contract_text, diff_contracts, par
 
 def test_diff_names_only_the_changed_sections():
     a = parse_contract(default_contract_text())
-    b = parse_contract(default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: 50\n"))
+    b = parse_contract(
+        default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: 50\n")
+    )
     sections = diff_contracts(a, b, label_a="v1", label_b="v2")
     assert list(sections) == ["mql"]
     lines = sections["mql"]

@@ -22,8 +22,16 @@ class TestDefaultContract:
     def test_lifecycle_is_the_one_in_the_domain(self):
         c = parse_contract(DEFAULT)
         assert [s.name for s in c.stages] == [
-            "prospect", "lead", "mql", "sal", "sql", "opportunity", "customer", "closed_lost",
-            "nurture", "disqualified",
+            "prospect",
+            "lead",
+            "mql",
+            "sal",
+            "sql",
+            "opportunity",
+            "customer",
+            "closed_lost",
+            "nurture",
+            "disqualified",
         ]
         assert c.targets("lead") == ("mql", "nurture", "disqualified")
         assert c.targets("opportunity") == ("customer", "closed_lost")
@@ -60,7 +68,9 @@ class TestRefusals:
 
     def test_unknown_field_is_named_with_its_line(self):
         text = DEFAULT.replace("  half_life_days: 30\n", "  half_life_days: 30\n  half_lfe: 3\n")
-        assert issues(text) == [f"engagement.half_lfe: unknown field (line {line_of(text, 'half_lfe')})"]
+        assert issues(text) == [
+            f"engagement.half_lfe: unknown field (line {line_of(text, 'half_lfe')})"
+        ]
 
     def test_wrong_type_is_named(self):
         text = DEFAULT.replace("  min_engagement: 40\n", "  min_engagement: lots\n")
@@ -71,7 +81,9 @@ class TestRefusals:
     def test_missing_section(self):
         text = DEFAULT.replace("routing:\n", "routing_rules:\n")
         found = issues(text)
-        assert "routing: required field is missing" in found[0] or any("routing:" in f for f in found)
+        assert "routing: required field is missing" in found[0] or any(
+            "routing:" in f for f in found
+        )
         assert any(f.startswith("routing_rules: unknown field") for f in found)
 
     def test_yaml_syntax_error_names_the_line(self):
@@ -80,27 +92,70 @@ class TestRefusals:
         assert "(line " in found
 
     def test_duplicate_key_is_refused(self):
-        text = DEFAULT.replace("  half_life_days: 30\n", "  half_life_days: 30\n  half_life_days: 60\n")
-        assert issues(text) == [f"engagement.half_life_days: key appears twice (line {line_of(text, 'half_life_days: 60')})"]
+        text = DEFAULT.replace(
+            "  half_life_days: 30\n", "  half_life_days: 30\n  half_life_days: 60\n"
+        )
+        assert issues(text) == [
+            "engagement.half_life_days: key appears twice "
+            f"(line {line_of(text, 'half_life_days: 60')})"
+        ]
 
     def test_transition_to_unknown_stage(self):
         text = DEFAULT.replace("    to: [customer, closed_lost]", "    to: [customer, won]")
-        assert issues(text) == [f"transitions[5].to[1]: unknown stage 'won' (line {line_of(text, 'to: [customer, won]')})"]
+        assert issues(text) == [
+            "transitions[5].to[1]: unknown stage 'won' "
+            f"(line {line_of(text, 'to: [customer, won]')})"
+        ]
 
     @pytest.mark.parametrize(
         ("old", "new", "expected"),
         [
-            ("split: {marketing: 50,", "split: {marketing: 60,", "ownership.split: shares add up to 110, not 100"),
-            ("hand_raise: [demo_request, contact_sales]", "hand_raise: [demo_request, call_me]",
-             "engagement.hand_raise[1]: 'call_me' has no entry under engagement.points"),
-            ("grades: {A: 80, B: 55, C: 30}", "grades: {A: 50, B: 55, C: 30}", "icp.grades: grades must fall A > B > C"),
-            ("value: [50, 5000]", "value: [5000, 50]", "icp.rules[2].value: 'between' needs [low, high]"),
-            ("timezone: Europe/London", "timezone: Mars/Olympus", "calendar.timezone: unknown time zone 'Mars/Olympus'"),
+            (
+                "split: {marketing: 50,",
+                "split: {marketing: 60,",
+                "ownership.split: shares add up to 110, not 100",
+            ),
+            (
+                "hand_raise: [demo_request, contact_sales]",
+                "hand_raise: [demo_request, call_me]",
+                "engagement.hand_raise[1]: 'call_me' has no entry under engagement.points",
+            ),
+            (
+                "grades: {A: 80, B: 55, C: 30}",
+                "grades: {A: 50, B: 55, C: 30}",
+                "icp.grades: grades must fall A > B > C",
+            ),
+            (
+                "value: [50, 5000]",
+                "value: [5000, 50]",
+                "icp.rules[2].value: 'between' needs [low, high]",
+            ),
+            (
+                "timezone: Europe/London",
+                "timezone: Mars/Olympus",
+                "calendar.timezone: unknown time zone 'Mars/Olympus'",
+            ),
             ("min_met: 3", "min_met: 5", "sql.min_met: 5 is more than the 4 criteria"),
-            ("nurture_stage: nurture", "nurture_stage: lead", "recycle.nurture_stage: 'lead' is not a parked stage"),
-            ("when: {country: [US, CA]}", "when: {region: [NA]}", "routing.rules[2].when.region: cannot route on 'region'"),
-            ("reason_lists: [disqualify]", "reason_lists: [junk]", "stages[9].reason_lists[0]: no reason list 'junk'"),
-            ('holidays: ["2026-12-25"', 'holidays: ["25/12/2026"', "calendar.holidays[0]: '25/12/2026' is not an ISO date"),
+            (
+                "nurture_stage: nurture",
+                "nurture_stage: lead",
+                "recycle.nurture_stage: 'lead' is not a parked stage",
+            ),
+            (
+                "when: {country: [US, CA]}",
+                "when: {region: [NA]}",
+                "routing.rules[2].when.region: cannot route on 'region'",
+            ),
+            (
+                "reason_lists: [disqualify]",
+                "reason_lists: [junk]",
+                "stages[9].reason_lists[0]: no reason list 'junk'",
+            ),
+            (
+                'holidays: ["2026-12-25"',
+                'holidays: ["25/12/2026"',
+                "calendar.holidays[0]: '25/12/2026' is not an ISO date",
+            ),
         ],
     )
     def test_meaning_errors(self, old, new, expected):

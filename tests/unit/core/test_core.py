@@ -24,7 +24,11 @@ def test_invalid_email_is_refused(raw):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("https://WWW.Acme.com/about?x=1", "acme.com"), (" acme.co.uk ", "acme.co.uk"), ("http://a.io:8080", "a.io")],
+    [
+        ("https://WWW.Acme.com/about?x=1", "acme.com"),
+        (" acme.co.uk ", "acme.co.uk"),
+        ("http://a.io:8080", "a.io"),
+    ],
 )
 def test_domain_is_normalised(raw, expected):
     assert normalize_domain(raw) == expected
