@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from leadledger.accounts.models import Account
 from leadledger.accounts.schemas import AccountCreate
 from leadledger.core.errors import Conflict, InvalidInput, NotFound
-from leadledger.core.pagination import page_of, paginate, parse_sort
+from leadledger.core.pagination import contains, page_of, paginate, parse_sort
 from leadledger.users.models import User
 
 SORTS = {"created_at": Account.created_at, "updated_at": Account.updated_at, "id": Account.id}
@@ -46,7 +46,9 @@ def list_accounts(
     order = parse_sort(sort, SORTS)
     stmt = select(Account)
     if q:
-        like = f"%{q.strip().lower()}%"
-        stmt = stmt.where(or_(Account.name.ilike(like), Account.domain.like(like)))
+        like = contains(q)
+        stmt = stmt.where(
+            or_(Account.name.ilike(like, escape="\\"), Account.domain.like(like, escape="\\"))
+        )
     rows = list(session.scalars(paginate(stmt, order, Account.id, cursor, limit)))
     return page_of(rows, order, limit)

@@ -3,8 +3,10 @@
 from enum import StrEnum
 from functools import lru_cache
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from leadledger.core.errors import ConfigurationError
 
 DEV_SECRET_KEY = "dev-insecure-change-me"
 
@@ -24,7 +26,7 @@ class Settings(BaseSettings):
     )
     secret_key: str = Field(
         default=DEV_SECRET_KEY,
-        description="Secret for signing; the default is refused outside development and test.",
+        description="Server secret; the default is refused outside development.",
     )
     env: Environment = Field(
         default=Environment.development,
@@ -39,11 +41,19 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":
-        if self.env == Environment.production and self.secret_key == DEV_SECRET_KEY:
-            raise ValueError("LEADLEDGER_SECRET_KEY must be set in production")
+        if self.env != Environment.development and self.secret_key == DEV_SECRET_KEY:
+            raise ValueError(f"LEADLEDGER_SECRET_KEY must be set when LEADLEDGER_ENV is {self.env}")
         return self
 
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"LEADLEDGER_{'_'.join(str(p) for p in e['loc']).upper() or 'SETTINGS'}: "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from exc

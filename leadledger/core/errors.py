@@ -20,6 +20,13 @@ class LeadLedgerError(Exception):
         return {"error": self.code, "detail": self.message, "loc": self.loc}
 
 
+class ConfigurationError(LeadLedgerError):
+    """The settings are invalid; raised before anything connects."""
+
+    status = 500
+    code = "configuration"
+
+
 class InvalidInput(LeadLedgerError):
     status = 422
     code = "invalid_input"

@@ -18,6 +18,13 @@ class Sort:
     descending: bool
 
 
+def contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own ``%``, ``_`` and ``\\`` taken literally
+    (use with ``escape="\\"``)."""
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def parse_sort(value: str, allowed: dict[str, InstrumentedAttribute]) -> Sort:
     name = value.removeprefix("-")
     if name not in allowed:

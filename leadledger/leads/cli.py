@@ -24,6 +24,9 @@ def add(
     last_name: str | None = None,
     company: str | None = None,
     title: str | None = None,
+    phone: str | None = None,
+    country: Annotated[str | None, typer.Option(help="ISO code, e.g. GB")] = None,
+    program: Annotated[str | None, typer.Option(help="the program or campaign")] = None,
     source: Annotated[Channel, typer.Option(help="channel of the first touch")] = Channel.other,
     stage: Annotated[
         str | None, typer.Option(help="an entry stage (default: the contract's)")
@@ -39,6 +42,9 @@ def add(
             "last_name": last_name,
             "company_name": company,
             "title": title,
+            "phone": phone,
+            "country": country,
+            "program": program,
             "source": source,
             "stage": stage,
         },

@@ -10,7 +10,7 @@ from leadledger.contract import service as contract_service
 from leadledger.core.actor import Actor
 from leadledger.core.errors import InvalidInput, NotFound
 from leadledger.core.normalize import email_domain
-from leadledger.core.pagination import page_of, paginate, parse_sort
+from leadledger.core.pagination import contains, page_of, paginate, parse_sort
 from leadledger.leads.models import Lead
 from leadledger.leads.schemas import LeadCreate, LeadFilters, LeadUpdate
 from leadledger.lifecycle import service as lifecycle
@@ -111,13 +111,13 @@ def list_leads(
     if filters.created_to is not None:
         stmt = stmt.where(Lead.created_at < filters.created_to)
     if filters.q:
-        like = f"%{filters.q.strip().lower()}%"
+        like = contains(filters.q)
         stmt = stmt.where(
             or_(
-                Lead.email.like(like),
-                Lead.first_name.ilike(like),
-                Lead.last_name.ilike(like),
-                Lead.company_name.ilike(like),
+                Lead.email.like(like, escape="\\"),
+                Lead.first_name.ilike(like, escape="\\"),
+                Lead.last_name.ilike(like, escape="\\"),
+                Lead.company_name.ilike(like, escape="\\"),
             )
         )
     rows = list(session.scalars(paginate(stmt, order, Lead.id, cursor, limit)))

@@ -50,6 +50,7 @@ def _record(
     for name, value in rules.stamps(judged_by.contract, to, at, stamped).items():
         setattr(lead, name, value)
     lead.contract_version = version
+    lead.updated_at = at
     row = LeadTransition(
         lead_id=lead.id,
         from_stage=frm,

@@ -196,6 +196,8 @@ class TestList:
             ("source=web_form&sort=created_at", ["bob@beta.com", "cy@gamma.com"]),
             ("q=ALPHA", ["ann@alpha.com"]),
             ("q=bob@", ["bob@beta.com"]),
+            ("q=%25", []),  # a literal %, not a wildcard
+            ("q=b_b", []),  # a literal _, not any character
             ("created_from=2026-10-31T00:00:00Z", ["cy@gamma.com", "bob@beta.com"]),
             ("created_to=2026-10-31T00:00:00Z", ["ann@alpha.com"]),
         ],

@@ -1,5 +1,6 @@
 import pytest
 
+from leadledger.core.config import get_settings
 from leadledger.users import service
 from tests.factories import make_token, make_user
 
@@ -7,6 +8,19 @@ from tests.factories import make_token, make_user
 def test_health_checks_need_no_token(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("LEADLEDGER_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/x.db")
+    get_settings.cache_clear()
+    try:
+        response = client.get("/readyz")
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert response.status_code == 503
+    assert response.json()["error"] == "not_ready"
+    assert client.get("/healthz").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadledger.core.config import Settings
-from leadledger.core.errors import InvalidInput, format_loc
+from leadledger.core.config import Settings, get_settings
+from leadledger.core.errors import ConfigurationError, InvalidInput, format_loc
 from leadledger.core.normalize import normalize_country, normalize_domain, normalize_email
 from leadledger.core.pagination import decode_cursor, encode_cursor
 
@@ -64,10 +64,22 @@ def test_format_loc():
     assert format_loc(()) == ""
 
 
-def test_default_secret_is_refused_in_production(monkeypatch):
-    monkeypatch.setenv("LEADLEDGER_ENV", "production")
+@pytest.mark.parametrize("env", ["production", "test"])
+def test_default_secret_is_refused_outside_development(monkeypatch, env):
+    monkeypatch.setenv("LEADLEDGER_ENV", env)
     monkeypatch.delenv("LEADLEDGER_SECRET_KEY", raising=False)
     with pytest.raises(ValueError, match="LEADLEDGER_SECRET_KEY"):
         Settings()
     monkeypatch.setenv("LEADLEDGER_SECRET_KEY", "s3cret-long-enough")
     assert Settings().secret_key == "s3cret-long-enough"
+
+
+def test_invalid_settings_name_the_variable(monkeypatch):
+    monkeypatch.setenv("LEADLEDGER_PAGE_SIZE_MAX", "lots")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigurationError, match="LEADLEDGER_PAGE_SIZE_MAX"):
+            get_settings()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
