@@ -73,7 +73,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(LeadLedgerError)
     def _domain_error(request: Request, exc: LeadLedgerError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {401: {"WWW-Authenticate": "Bearer"}, 503: {"Retry-After": "1"}}.get(exc.status)
         return _error(exc.status, exc.code, exc.message, exc.loc, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -90,7 +90,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(Exception)
     def _crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return _error(500, "internal_error", "internal error; the server log has the details")
 
     @app.get("/healthz", tags=["health"])

@@ -112,8 +112,9 @@ def engine(database_url: str, clock: FrozenClock) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    """A session for arranging and asserting; the code under test commits on its own."""
-    with session_factory(engine)() as session:
+    """A session for arranging and asserting; the code under test commits on its own. Its
+    SQLite transactions are deferred, so a read it leaves open does not block the app's writes."""
+    with session_factory(engine.execution_options(sqlite_deferred=True))() as session:
         yield session
 
 

@@ -1,5 +1,6 @@
 """Engines, the declarative base and ``session_scope``: the one place that commits."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -7,12 +8,13 @@ from threading import Lock
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from leadledger.core.clock import utcnow
 from leadledger.core.config import get_settings
-from leadledger.core.errors import Conflict
+from leadledger.core.errors import Conflict, InvalidInput, LeadLedgerError, Unavailable
 from leadledger.core.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -30,38 +32,52 @@ class Base(DeclarativeBase):
 
 
 class TimestampMixin:
+    """Creation and change times. Services set ``updated_at`` from the ``now`` they are given;
+    there is no ``onupdate`` hook, which would read the wall clock behind the caller's back."""
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 _engines: dict[str, Engine] = {}
 _lock = Lock()
+log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 5000) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
-        )
+def make_engine(url: str, *, busy_timeout_ms: int = 5000, for_migrations: bool = False) -> Engine:
+    """An engine for ``url``. SQLite gets WAL, foreign keys, a busy timeout and ``BEGIN
+    IMMEDIATE`` transactions: the write lock is taken up front, so a transaction never fails
+    half-way on a lock upgrade; writers queue for up to the busy timeout instead. A caller that
+    only reads may bind ``engine.execution_options(sqlite_deferred=True)`` to read beside a writer.
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
-            # pysqlite's own transaction handling lets RELEASE SAVEPOINT commit; take it over
-            dbapi_conn.isolation_level = None
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+    ``for_migrations``: no pooling, and SQLite foreign keys off, as table rebuilds need."""
+    if not url.startswith("sqlite"):
+        if for_migrations:
+            return create_engine(url, poolclass=NullPool)
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        **({"poolclass": NullPool} if for_migrations else {}),
+    )
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # noqa: ANN001
-            conn.exec_driver_sql("BEGIN")
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+        # pysqlite's own transaction handling lets RELEASE SAVEPOINT commit; take it over
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA foreign_keys={'OFF' if for_migrations else 'ON'}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):  # noqa: ANN001
+        deferred = conn.get_execution_options().get("sqlite_deferred", False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    return engine
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -87,16 +103,31 @@ def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A unit of work: commits if the block succeeds, rolls back otherwise."""
+    """A unit of work: commits if the block succeeds, rolls back otherwise. Database refusals
+    become the project's errors, so no caller turns them into a 500."""
     session = session_factory(engine)()
     try:
         yield session
         session.commit()
-    except IntegrityError as exc:
+    except BaseException as exc:
         session.rollback()
-        raise Conflict(f"the change conflicts with stored data: {exc.orig}") from exc
-    except BaseException:
-        session.rollback()
+        translated = translate_db_error(exc)
+        if translated is not None:
+            raise translated from exc
         raise
     finally:
         session.close()
+
+
+def translate_db_error(exc: BaseException) -> LeadLedgerError | None:
+    if isinstance(exc, IntegrityError):
+        log.info("integrity error: %s", exc.orig)
+        return Conflict("the change conflicts with stored data (a duplicate or a missing record)")
+    if isinstance(exc, DataError):
+        log.info("data error: %s", exc.orig)
+        return InvalidInput(
+            "a value is out of range, too long or has characters that cannot be stored"
+        )
+    if isinstance(exc, OperationalError) and "locked" in str(exc.orig):
+        return Unavailable("the database is busy; retry in a moment")
+    return None

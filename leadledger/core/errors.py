@@ -52,6 +52,13 @@ class Conflict(LeadLedgerError):
     code = "conflict"
 
 
+class Unavailable(LeadLedgerError):
+    """A temporary condition (a busy database); the client should retry."""
+
+    status = 503
+    code = "unavailable"
+
+
 def format_loc(loc: Sequence[str | int]) -> str:
     """``("stages", 3, "name")`` -> ``stages[3].name``."""
     out = ""

@@ -43,4 +43,4 @@ class Lead(Base):
     last_activity_at: Mapped[datetime | None]
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

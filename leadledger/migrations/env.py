@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from leadledger.core.db import get_engine
+from leadledger.core.db import make_engine
 from leadledger.models import Base
 
 config = context.config
@@ -25,8 +25,13 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    with get_engine(config.get_main_option("sqlalchemy.url")).connect() as connection:
-        _run(connection)
+    # a throw-away engine: on SQLite, foreign keys are off while tables are rebuilt
+    engine = make_engine(config.get_main_option("sqlalchemy.url"), for_migrations=True)
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
 
 
 def _run(connection) -> None:  # noqa: ANN001

@@ -2,28 +2,24 @@
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.system.server import free_port, leadledger, wait_healthy
 
 
 def test_demo_prints_url_and_token_and_serves_its_leads(tmp_path):
     port = free_port()
     other = tmp_path / "production.db"
     env = {**os.environ, "LEADLEDGER_DATABASE_URL": f"sqlite:///{other}"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "leadledger", "demo", "--port", str(port)],
-        cwd=tmp_path,
+    proc = leadledger(
+        "demo",
+        "--port",
+        str(port),
         env=env,
+        cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -42,12 +38,7 @@ def test_demo_prints_url_and_token_and_serves_its_leads(tmp_path):
         token = re.search(r"admin token:\s+(ll_\S+)", out).group(1)
         assert f"http://127.0.0.1:{port}/docs" in out
         base = f"http://127.0.0.1:{port}"
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_healthy(base, proc)
         headers = {"Authorization": f"Bearer {token}"}
         page = httpx.get(f"{base}/api/v1/leads?limit=500", headers=headers, timeout=10).json()
         assert len(page["items"]) == 100
