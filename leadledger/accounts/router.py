@@ -4,8 +4,8 @@ from fastapi import APIRouter, Query
 
 from leadledger.accounts import service
 from leadledger.accounts.schemas import AccountCreate, AccountPage, AccountRead
-from leadledger.core.config import get_settings
 from leadledger.core.dependencies import ClockDep, SessionDep
+from leadledger.core.schemas import PathId
 from leadledger.users.dependencies import CurrentUser
 
 router = APIRouter(tags=["accounts"])
@@ -27,11 +27,10 @@ def list_accounts(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> AccountPage:
-    limit = min(limit, get_settings().page_size_max)
     rows, next_cursor = service.list_accounts(session, q=q, sort=sort, cursor=cursor, limit=limit)
     return AccountPage(items=[AccountRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/accounts/{account_id}", response_model=AccountRead)
-def get_account(account_id: int, session: SessionDep, user: CurrentUser) -> AccountRead:
+def get_account(account_id: PathId, session: SessionDep, user: CurrentUser) -> AccountRead:
     return AccountRead.model_validate(service.get_account(session, account_id))

@@ -2,18 +2,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadledger.core.schemas import Country, Domain
+from leadledger.core.schemas import Country, Domain, Id, Input
 
 
-class AccountCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class AccountCreate(Input):
     name: str = Field(min_length=1, max_length=300)
     domain: Domain | None = None
     industry: str | None = Field(default=None, max_length=100)
-    employees: int | None = Field(default=None, ge=0)
+    employees: int | None = Field(default=None, ge=0, le=10_000_000)
     country: Country | None = None
-    owner_id: int | None = None
+    owner_id: Id | None = None
 
 
 class AccountRead(BaseModel):

@@ -7,14 +7,14 @@ from sqlalchemy.orm import Session
 from leadledger.accounts.models import Account
 from leadledger.accounts.schemas import AccountCreate
 from leadledger.core.errors import Conflict, InvalidInput, NotFound
-from leadledger.core.pagination import contains, page_of, paginate, parse_sort
-from leadledger.users.models import User
+from leadledger.core.pagination import clamp_limit, contains, page_of, paginate, parse_sort
+from leadledger.users import service as user_service
 
 SORTS = {"created_at": Account.created_at, "updated_at": Account.updated_at, "id": Account.id}
 
 
 def create_account(session: Session, data: AccountCreate, *, now: datetime) -> Account:
-    if data.owner_id is not None and session.get(User, data.owner_id) is None:
+    if data.owner_id is not None and not user_service.user_exists(session, data.owner_id):
         raise InvalidInput(f"no user {data.owner_id}", loc=["body", "owner_id"])
     account = Account(**data.model_dump(), created_at=now, updated_at=now)
     try:
@@ -26,6 +26,10 @@ def create_account(session: Session, data: AccountCreate, *, now: datetime) -> A
             f"an account with domain '{data.domain}' already exists", loc=["body", "domain"]
         ) from exc
     return account
+
+
+def account_exists(session: Session, account_id: int) -> bool:
+    return session.get(Account, account_id) is not None
 
 
 def get_account(session: Session, account_id: int) -> Account:
@@ -44,6 +48,7 @@ def list_accounts(
     limit: int = 50,
 ) -> tuple[list[Account], str | None]:
     order = parse_sort(sort, SORTS)
+    limit = clamp_limit(limit)
     stmt = select(Account)
     if q:
         like = contains(q)

@@ -1,17 +1,17 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadledger.core.schemas import Input, JsonObject, UtcDateTime
 
 
-class ActivityCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ActivityCreate(Input):
     type: str = Field(
         pattern=r"^[a-z][a-z0-9_]{0,49}$", description="e.g. form_fill, call, email_reply"
     )
-    at: AwareDatetime | None = Field(default=None, description="when it happened; default: now")
-    payload: dict[str, Any] = {}
+    at: UtcDateTime | None = Field(default=None, description="when it happened; default: now")
+    payload: JsonObject = {}
 
 
 class ActivityRead(BaseModel):

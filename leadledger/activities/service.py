@@ -23,7 +23,7 @@ def add_activity(
         created_at=now,
     )
     session.add(row)
-    lead_service.note_activity(lead, at)
+    lead_service.note_activity(lead, at, now=now)
     session.flush()
     return row
 

@@ -3,6 +3,7 @@ from fastapi import APIRouter
 from leadledger.contract import service
 from leadledger.contract.schemas import ContractRead, ContractVersionRead
 from leadledger.core.dependencies import SessionDep
+from leadledger.core.schemas import PathId
 from leadledger.users.dependencies import CurrentUser
 
 router = APIRouter(tags=["contract"])
@@ -31,5 +32,5 @@ def contract_versions(session: SessionDep, user: CurrentUser) -> list[ContractVe
 
 
 @router.get("/contract/versions/{version}", response_model=ContractRead)
-def contract_version(version: int, session: SessionDep, user: CurrentUser) -> ContractRead:
+def contract_version(version: PathId, session: SessionDep, user: CurrentUser) -> ContractRead:
     return _read(service.get_version(session, version))

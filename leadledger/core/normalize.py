@@ -1,6 +1,11 @@
 """Pure normalisation of the identity fields every capture path stores."""
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
+
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_HOSTNAME = re.compile(rf"{_LABEL}(\.{_LABEL})*\.[a-z][a-z0-9-]{{0,62}}")
 
 
 def normalize_email(value: str) -> str:
@@ -19,7 +24,11 @@ def normalize_domain(value: str) -> str:
         d = d.removeprefix(prefix)
     d = d.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].strip(".")
     d = d.removeprefix("www.")
-    if not d or "." not in d or " " in d:
+    try:
+        ascii_form = d.encode("idna").decode("ascii")  # bücher.de -> xn--bcher-kva.de
+    except UnicodeError as exc:
+        raise ValueError(f"'{value}' is not a domain name") from exc
+    if not _HOSTNAME.fullmatch(ascii_form):
         raise ValueError(f"'{value}' is not a domain name")
     return d
 
@@ -30,6 +39,6 @@ def email_domain(email: str) -> str:
 
 def normalize_country(value: str) -> str:
     v = value.strip()
-    if len(v) != 2 or not v.isalpha():
+    if len(v) != 2 or not (v.isascii() and v.isalpha()):
         raise ValueError("use the two-letter ISO code, e.g. GB or US")
     return v.upper()

@@ -3,8 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from leadledger.core.config import get_settings
 from leadledger.core.dependencies import ClockDep, SessionDep
+from leadledger.core.schemas import PathId, QueryId, parse_input
 from leadledger.leads import service
 from leadledger.leads.schemas import (
     Channel,
@@ -32,8 +32,8 @@ def list_leads(
     session: SessionDep,
     user: CurrentUser,
     stage: Annotated[list[str], Query(description="repeat for several stages")] = [],  # noqa: B006
-    owner_id: int | None = None,
-    team_id: int | None = None,
+    owner_id: QueryId = None,
+    team_id: QueryId = None,
     source: Channel | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
@@ -44,27 +44,30 @@ def list_leads(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> LeadPage:
-    filters = LeadFilters(
-        stage=stage,
-        owner_id=owner_id,
-        team_id=team_id,
-        source=source,
-        created_from=created_from,
-        created_to=created_to,
-        q=q,
+    filters = parse_input(
+        LeadFilters,
+        {
+            "stage": stage,
+            "owner_id": owner_id,
+            "team_id": team_id,
+            "source": source,
+            "created_from": created_from,
+            "created_to": created_to,
+            "q": q,
+        },
+        prefix="query",
     )
-    limit = min(limit, get_settings().page_size_max)
     rows, next_cursor = service.list_leads(session, filters, sort=sort, cursor=cursor, limit=limit)
     return LeadPage(items=[LeadRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/leads/{lead_id}", response_model=LeadRead)
-def get_lead(lead_id: int, session: SessionDep, user: CurrentUser) -> LeadRead:
+def get_lead(lead_id: PathId, session: SessionDep, user: CurrentUser) -> LeadRead:
     return LeadRead.model_validate(service.get_lead(session, lead_id))
 
 
 @router.patch("/leads/{lead_id}", response_model=LeadRead)
 def update_lead(
-    lead_id: int, body: LeadUpdate, session: SessionDep, user: CurrentUser, clock: ClockDep
+    lead_id: PathId, body: LeadUpdate, session: SessionDep, user: CurrentUser, clock: ClockDep
 ) -> LeadRead:
     return LeadRead.model_validate(service.update_lead(session, lead_id, body, now=clock.now()))

@@ -2,9 +2,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from leadledger.core.schemas import Country, Domain, Email
+from leadledger.core.schemas import Country, Domain, Email, Id, Input, JsonObject, UtcDateTime
 
 
 class Channel(StrEnum):
@@ -24,10 +24,8 @@ class Channel(StrEnum):
     other = "other"
 
 
-class LeadFields(BaseModel):
+class LeadFields(Input):
     """The editable person fields, normalised on the way in."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
@@ -38,9 +36,16 @@ class LeadFields(BaseModel):
     domain: Domain | None = None
     country: Country | None = None
     program: str | None = Field(default=None, max_length=200)
-    account_id: int | None = None
-    owner_id: int | None = None
-    custom: dict[str, Any] | None = None
+    account_id: Id | None = None
+    owner_id: Id | None = None
+    custom: JsonObject | None = Field(default=None, description="your own fields; merged on PATCH")
+
+    @field_validator("custom")
+    @classmethod
+    def _custom_not_null(cls, v: dict | None) -> dict:
+        if v is None:
+            raise ValueError("cannot be null; send {} for no custom fields")
+        return v
 
 
 class LeadCreate(LeadFields):
@@ -48,7 +53,7 @@ class LeadCreate(LeadFields):
     stage: str | None = Field(
         default=None, description="an entry stage; the contract's first by default"
     )
-    creating_team_id: int | None = Field(default=None, description="default: the creator's team")
+    creating_team_id: Id | None = Field(default=None, description="default: the creator's team")
 
     @model_validator(mode="after")
     def _reachable(self) -> "LeadCreate":
@@ -102,13 +107,11 @@ class LeadPage(BaseModel):
     next_cursor: str | None
 
 
-class LeadFilters(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LeadFilters(Input):
     stage: list[str] = []
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: Id | None = None
+    team_id: Id | None = None
     source: Channel | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    q: str | None = None
+    created_from: UtcDateTime | None = None
+    created_to: UtcDateTime | None = None
+    q: str | None = Field(default=None, max_length=200)

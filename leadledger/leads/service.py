@@ -5,16 +5,17 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from leadledger.accounts.models import Account
+from leadledger.accounts import service as account_service
 from leadledger.contract import service as contract_service
 from leadledger.core.actor import Actor
 from leadledger.core.errors import InvalidInput, NotFound
 from leadledger.core.normalize import email_domain
-from leadledger.core.pagination import contains, page_of, paginate, parse_sort
+from leadledger.core.pagination import clamp_limit, contains, page_of, paginate, parse_sort
 from leadledger.leads.models import Lead
 from leadledger.leads.schemas import LeadCreate, LeadFilters, LeadUpdate
 from leadledger.lifecycle import service as lifecycle
-from leadledger.users.models import Team, User
+from leadledger.users import service as user_service
+from leadledger.users.models import User
 
 SORTS = {
     "created_at": Lead.created_at,
@@ -32,13 +33,13 @@ def get_lead(session: Session, lead_id: int) -> Lead:
 
 
 def _check_refs(session: Session, fields: dict) -> None:
-    for name, model, what in (
-        ("account_id", Account, "account"),
-        ("owner_id", User, "user"),
-        ("creating_team_id", Team, "team"),
+    for name, exists, what in (
+        ("account_id", account_service.account_exists, "account"),
+        ("owner_id", user_service.user_exists, "user"),
+        ("creating_team_id", user_service.team_exists, "team"),
     ):
         ref = fields.get(name)
-        if ref is not None and session.get(model, ref) is None:
+        if ref is not None and not exists(session, ref):
             raise InvalidInput(f"no {what} {ref}", loc=["body", name])
 
 
@@ -73,19 +74,26 @@ def update_lead(session: Session, lead_id: int, data: LeadUpdate, *, now: dateti
     lead = get_lead(session, lead_id)
     changes = data.model_dump(exclude_unset=True)
     _check_refs(session, changes)
+    if "custom" in changes:
+        changes["custom"] = {**(lead.custom or {}), **changes["custom"]}
+    if changes.get("email") and "domain" not in changes:
+        changes["domain"] = email_domain(changes["email"])
+    email = changes.get("email", lead.email)
+    phone = changes.get("phone", lead.phone)
+    if not email and not phone:
+        raise InvalidInput("a lead needs an email or a phone number", loc=["body"])
     for name, value in changes.items():
-        if name == "custom" and value is not None:
-            value = {**(lead.custom or {}), **value}
         setattr(lead, name, value)
     lead.updated_at = now
     session.flush()
     return lead
 
 
-def note_activity(lead: Lead, at: datetime) -> None:
+def note_activity(lead: Lead, at: datetime, *, now: datetime) -> None:
     """Keep ``last_activity_at`` the latest activity time (activities may arrive late)."""
     if lead.last_activity_at is None or at > lead.last_activity_at:
         lead.last_activity_at = at
+        lead.updated_at = now
 
 
 def list_leads(
@@ -97,8 +105,16 @@ def list_leads(
     limit: int = 50,
 ) -> tuple[list[Lead], str | None]:
     order = parse_sort(sort, SORTS)
+    limit = clamp_limit(limit)
     stmt = select(Lead)
     if filters.stage:
+        contract = contract_service.active(session).contract
+        unknown = [s for s in filters.stage if contract.stage(s) is None]
+        if unknown:
+            names = ", ".join(s.name for s in contract.stages)
+            raise InvalidInput(
+                f"unknown stage '{unknown[0]}'; stages are: {names}", loc=["query", "stage"]
+            )
         stmt = stmt.where(Lead.stage.in_(filters.stage))
     if filters.owner_id is not None:
         stmt = stmt.where(Lead.owner_id == filters.owner_id)

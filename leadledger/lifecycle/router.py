@@ -1,6 +1,7 @@
 from fastapi import APIRouter
 
 from leadledger.core.dependencies import ClockDep, SessionDep
+from leadledger.core.schemas import PathId
 from leadledger.lifecycle import service
 from leadledger.lifecycle.schemas import HistoryEntry, TransitionCreate, TransitionRead
 from leadledger.users.dependencies import CurrentUser, actor_of
@@ -10,7 +11,7 @@ router = APIRouter(tags=["lifecycle"])
 
 @router.post("/leads/{lead_id}/transitions", status_code=201, response_model=TransitionRead)
 def move_lead(
-    lead_id: int, body: TransitionCreate, session: SessionDep, user: CurrentUser, clock: ClockDep
+    lead_id: PathId, body: TransitionCreate, session: SessionDep, user: CurrentUser, clock: ClockDep
 ) -> TransitionRead:
     row = service.transition(
         session,
@@ -25,5 +26,5 @@ def move_lead(
 
 
 @router.get("/leads/{lead_id}/history", response_model=list[HistoryEntry])
-def lead_history(lead_id: int, session: SessionDep, user: CurrentUser) -> list[HistoryEntry]:
+def lead_history(lead_id: PathId, session: SessionDep, user: CurrentUser) -> list[HistoryEntry]:
     return service.history(session, lead_id)

@@ -3,10 +3,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadledger.core.schemas import Input
 
-class TransitionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+class TransitionCreate(Input):
     to: str = Field(min_length=1, description="the target stage")
     reason: str | None = Field(
         default=None, max_length=50, description="a reason code of the contract"

@@ -36,6 +36,14 @@ def add_team(session: Session, *, key: str, name: str, kind: TeamKind) -> Team:
     return team
 
 
+def user_exists(session: Session, user_id: int) -> bool:
+    return session.get(User, user_id) is not None
+
+
+def team_exists(session: Session, team_id: int) -> bool:
+    return session.get(Team, team_id) is not None
+
+
 def get_team(session: Session, key: str) -> Team:
     team = session.scalar(select(Team).where(Team.key == key))
     if team is None:

@@ -1,3 +1,5 @@
+import base64
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -5,7 +7,8 @@ import pytest
 from leadledger.core.config import Settings, get_settings
 from leadledger.core.errors import ConfigurationError, InvalidInput, format_loc
 from leadledger.core.normalize import normalize_country, normalize_domain, normalize_email
-from leadledger.core.pagination import decode_cursor, encode_cursor
+from leadledger.core.pagination import decode_cursor, encode_cursor, parse_sort
+from leadledger.leads.service import SORTS
 
 
 @pytest.mark.parametrize(
@@ -28,13 +31,18 @@ def test_invalid_email_is_refused(raw):
         ("https://WWW.Acme.com/about?x=1", "acme.com"),
         (" acme.co.uk ", "acme.co.uk"),
         ("http://a.io:8080", "a.io"),
+        ("Bücher.de", "bücher.de"),
+        ("my-company.io", "my-company.io"),
     ],
 )
 def test_domain_is_normalised(raw, expected):
     assert normalize_domain(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["localhost", "not a domain.com", "https://"])
+@pytest.mark.parametrize(
+    "raw",
+    ["localhost", "not a domain.com", "https://", "a..b.com", "-acme.com", "acme.c_m", "acme.123"],
+)
 def test_bad_domain_is_refused(raw):
     with pytest.raises(ValueError):
         normalize_domain(raw)
@@ -42,21 +50,48 @@ def test_bad_domain_is_refused(raw):
 
 def test_country_code():
     assert normalize_country(" gb ") == "GB"
-    with pytest.raises(ValueError):
-        normalize_country("GBR")
+    for bad in ("GBR", "ÄÖ", "G1", ""):
+        with pytest.raises(ValueError):
+            normalize_country(bad)
+
+
+BY_CREATED = parse_sort("-created_at", SORTS)
+BY_ID = parse_sort("id", SORTS)
 
 
 def test_cursor_round_trip_keeps_datetimes():
     at = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    assert decode_cursor(encode_cursor(at, 42)) == (at, 42)
-    assert decode_cursor(encode_cursor(7, 3)) == (7, 3)
+    assert decode_cursor(encode_cursor(BY_CREATED, at, 42), BY_CREATED) == (at, 42)
+    assert decode_cursor(encode_cursor(BY_ID, 7, 3), BY_ID) == (7, 3)
 
 
-@pytest.mark.parametrize("bad", ["garbage", "e30", "WzEsMl0x"])
-def test_a_forged_cursor_is_invalid_input(bad):
+def raw_cursor(value) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("bad", "sort"),
+    [
+        ("garbage", BY_CREATED),
+        ("e30", BY_CREATED),
+        (raw_cursor(["-created_at", "abc", 1]), BY_CREATED),  # not a time
+        (raw_cursor(["-created_at", {"dt": "2026-11-02T10:00:00"}, 1]), BY_CREATED),  # naive
+        (raw_cursor(["id", "abc", 1]), BY_ID),
+        (raw_cursor(["id", 2**40, 1]), BY_ID),  # beyond an id column
+        (raw_cursor(["id", 5, True]), BY_ID),
+        (raw_cursor(["id", 5]), BY_ID),
+    ],
+)
+def test_a_forged_cursor_is_invalid_input(bad, sort):
     with pytest.raises(InvalidInput) as info:
-        decode_cursor(bad)
+        decode_cursor(bad, sort)
     assert info.value.loc == ["query", "cursor"]
+
+
+def test_a_cursor_of_another_sort_is_refused():
+    cursor = encode_cursor(BY_ID, 7, 3)
+    with pytest.raises(InvalidInput, match="belongs to sort=id"):
+        decode_cursor(cursor, BY_CREATED)
 
 
 def test_format_loc():
