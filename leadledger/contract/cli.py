@@ -12,8 +12,10 @@ from leadledger.core.clock import get_clock
 from leadledger.core.console import console, new_app
 from leadledger.core.db import session_scope
 from leadledger.core.errors import InvalidInput
+from leadledger.core.pagination import MAX_ID
 
 app = new_app("The lead contract: show, check, apply, history, diff.")
+Version = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="a contract version")]
 
 
 def _read(file: Path) -> str:
@@ -26,7 +28,7 @@ def _read(file: Path) -> str:
 @app.command("show")
 def show(
     version: Annotated[
-        int | None, typer.Option(help="a past version; default: the active one")
+        int | None, typer.Option(min=1, max=MAX_ID, help="a past version; default: the active one")
     ] = None,
 ) -> None:
     """Print a contract version's YAML."""
@@ -74,7 +76,7 @@ def history() -> None:
 
 
 @app.command("diff")
-def diff(a: int, b: int) -> None:
+def diff(a: Version, b: Version) -> None:
     """Show what changed between versions A and B, section by section."""
     with session_scope() as session:
         sections = service.diff(session, a, b)

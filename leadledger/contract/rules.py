@@ -141,6 +141,7 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
     names = [s.name for s in c.stages]
     known = set(names)
     p += _duplicates(names, "stage", lambda i: ("stages", i, "name"))
+    p += _duplicates([str(s.order) for s in c.stages], "order", lambda i: ("stages", i, "order"))
     if not c.entry_stages():
         p.append((("stages",), "no stage has entry: true, so no lead could be created"))
     milestones = [s.milestone.value for s in c.stages if s.milestone]
@@ -231,8 +232,16 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
         p.append((("recycle", "nurture_stage"), f"unknown stage '{r.nurture_stage}'"))
     elif nurture.category != StageCategory.parked:
         p.append((("recycle", "nurture_stage"), f"'{r.nurture_stage}' is not a parked stage"))
-    if r.reactivation_stage not in known:
+    back = c.stage(r.reactivation_stage)
+    if back is None:
         p.append((("recycle", "reactivation_stage"), f"unknown stage '{r.reactivation_stage}'"))
+    elif nurture is not None and back.name not in c.targets(nurture.name):
+        p.append(
+            (
+                ("recycle", "reactivation_stage"),
+                f"'{back.name}' cannot be reached from '{nurture.name}' by the transitions",
+            )
+        )
     return p
 
 

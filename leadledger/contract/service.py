@@ -63,6 +63,10 @@ def apply(
     """Check ``yaml_text`` and make it the new active version. A broken contract changes nothing."""
     if not reason.strip():
         raise InvalidInput("a contract change needs a reason", loc=["reason"])
+    if len(reason) > 2000:
+        raise InvalidInput("reason is longer than 2000 characters", loc=["reason"])
+    if not 0 < len(actor.label) <= 200:
+        raise InvalidInput("author must be 1 to 200 characters", loc=["author"])
     parse_contract(yaml_text)
     latest = session.scalar(select(func.max(ContractVersion.version))) or 0
     session.execute(

@@ -1,12 +1,17 @@
 import random
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 
 from leadledger.core.clock import get_clock
+from leadledger.core.config import get_settings
 from leadledger.core.db import session_scope
-from leadledger.demo.service import seed
+from leadledger.core.errors import InvalidInput
+from leadledger.demo.service import DEMO_ADMIN, seed
 
 
 def demo(
@@ -24,6 +29,7 @@ def demo(
     """Build a fresh demo database (never another one), print an admin token and serve it."""
     from leadledger import cli  # the runtime switch of database lives with the CLI
 
+    _refuse_foreign(db_file)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db_file}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{db_file.resolve()}"
@@ -44,3 +50,32 @@ def demo(
     typer.echo(f"try:           curl -H 'Authorization: Bearer {token}' {base}/api/v1/leads")
     if serve:
         cli.run_server(host=host, port=port, workers=1)
+
+
+def _refuse_foreign(db_file: Path) -> None:
+    """The demo replaces only a file that is a demo database, never a real one."""
+    if not db_file.exists():
+        return
+    configured = make_url(get_settings().database_url)
+    same_file = (
+        configured.get_backend_name() == "sqlite"
+        and configured.database
+        and Path(configured.database).resolve() == db_file.resolve()
+    )
+    if same_file:
+        raise InvalidInput(
+            f"{db_file} is the database LEADLEDGER_DATABASE_URL names; the demo never "
+            "replaces it. Choose another --db-file.",
+            loc=["db_file"],
+        )
+    try:
+        with closing(sqlite3.connect(f"file:{db_file.resolve()}?mode=ro", uri=True)) as conn:
+            is_demo = conn.execute('SELECT 1 FROM "user" WHERE email = ?', (DEMO_ADMIN,)).fetchone()
+    except sqlite3.DatabaseError:
+        is_demo = None
+    if not is_demo:
+        raise InvalidInput(
+            f"{db_file} is not a leadledger demo database; the demo replaces only its own file. "
+            "Choose another --db-file.",
+            loc=["db_file"],
+        )

@@ -27,8 +27,9 @@ TEAMS = [
     ("field_sales", "Field sales", TeamKind.sales),
     ("partners", "Channel partners", TeamKind.partner),
 ]
+DEMO_ADMIN = "admin@demo.leadledger.dev"
 USERS = [
-    ("admin@demo.leadledger.dev", "Ada Admin", Role.admin, None),
+    (DEMO_ADMIN, "Ada Admin", Role.admin, None),
     ("lena.leader@demo.leadledger.dev", "Lena Leader", Role.leader, None),
     ("mo.marketing@demo.leadledger.dev", "Mo Marketing", Role.marketing, "marketing"),
     ("sam.sdr@demo.leadledger.dev", "Sam SDR", Role.sdr, "sdr"),

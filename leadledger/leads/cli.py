@@ -7,14 +7,16 @@ from leadledger.core.actor import Actor
 from leadledger.core.clock import get_clock
 from leadledger.core.console import console, new_app, print_json
 from leadledger.core.db import session_scope
+from leadledger.core.pagination import MAX_ID
 from leadledger.core.schemas import parse_input
 from leadledger.leads import service
 from leadledger.leads.schemas import Channel, LeadCreate, LeadFilters, LeadRead
 from leadledger.lifecycle import service as lifecycle
-from leadledger.lifecycle.schemas import TransitionRead
+from leadledger.lifecycle.schemas import TransitionCreate, TransitionRead
 
 app = new_app("Leads: add, list, show, move between stages.")
 CLI_ACTOR = Actor.system("cli")
+LeadId = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="the lead's id")]
 
 
 @app.command("add")
@@ -62,12 +64,12 @@ def add(
 @app.command("list")
 def list_(
     stage: Annotated[list[str] | None, typer.Option(help="repeat for several stages")] = None,
-    owner: Annotated[int | None, typer.Option(help="owner user id")] = None,
-    team: Annotated[int | None, typer.Option(help="creating team id")] = None,
+    owner: Annotated[int | None, typer.Option(min=1, max=MAX_ID, help="owner user id")] = None,
+    team: Annotated[int | None, typer.Option(min=1, max=MAX_ID, help="creating team id")] = None,
     source: Channel | None = None,
     q: Annotated[str | None, typer.Option(help="text in name, email or company")] = None,
     sort: str = "-created_at",
-    limit: int = 50,
+    limit: Annotated[int, typer.Option(min=1, help="page size")] = 50,
     cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -105,7 +107,7 @@ def list_(
 
 
 @app.command("show")
-def show(lead_id: int, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def show(lead_id: LeadId, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show a lead and its history."""
     with session_scope() as session:
         lead = LeadRead.model_validate(service.get_lead(session, lead_id))
@@ -131,7 +133,7 @@ def show(lead_id: int, as_json: Annotated[bool, typer.Option("--json")] = False)
 
 @app.command("move")
 def move(
-    lead_id: int,
+    lead_id: LeadId,
     to: Annotated[str, typer.Option(help="the target stage")],
     reason: Annotated[
         str | None, typer.Option(help="reason code (required for some stages)")
@@ -140,14 +142,15 @@ def move(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Move a lead to another stage, as the contract allows."""
+    data = parse_input(TransitionCreate, {"to": to, "reason": reason, "note": note})
     with session_scope() as session:
         row = TransitionRead.model_validate(
             lifecycle.transition(
                 session,
                 lead_id,
-                to,
-                reason=reason,
-                note=note,
+                data.to,
+                reason=data.reason,
+                note=data.note,
                 actor=CLI_ACTOR,
                 now=get_clock().now(),
             )

@@ -7,9 +7,18 @@ from leadledger.contract.schemas import Team as TeamKind
 from leadledger.core.clock import get_clock
 from leadledger.core.console import console, new_app, print_json
 from leadledger.core.db import session_scope
+from leadledger.core.pagination import MAX_ID
+from leadledger.core.schemas import parse_input
 from leadledger.users import service
 from leadledger.users.models import Role
-from leadledger.users.schemas import TeamRead, TokenRead, UserRead
+from leadledger.users.schemas import (
+    TeamCreate,
+    TeamRead,
+    TokenCreate,
+    TokenRead,
+    UserCreate,
+    UserRead,
+)
 
 users_app = new_app("Users and their API tokens.")
 teams_app = new_app("Teams (marketing, sdr, sales, partner).")
@@ -23,8 +32,11 @@ def add_user(
     team: Annotated[str | None, typer.Option(help="key of the user's team")] = None,
 ) -> None:
     """Create a user."""
+    data = parse_input(UserCreate, {"email": email, "role": role, "name": name, "team": team})
     with session_scope() as session:
-        user = service.add_user(session, email=email, role=role, name=name, team_key=team)
+        user = service.add_user(
+            session, email=data.email, role=data.role, name=data.name, team_key=data.team
+        )
         console.print(f"user {user.id} {user.email} ({user.role})")
 
 
@@ -49,9 +61,10 @@ def create_token(
     email: str, name: Annotated[str, typer.Option(help="what the token is for")] = "cli"
 ) -> None:
     """Create an API token for a user and print it (it is shown only this once)."""
+    data = parse_input(TokenCreate, {"name": name})
     with session_scope() as session:
         user = service.get_user_by_email(session, email)
-        _row, token = service.create_token(session, user, name=name, now=get_clock().now())
+        _row, token = service.create_token(session, user, name=data.name, now=get_clock().now())
     typer.echo(token)
 
 
@@ -78,7 +91,7 @@ def list_tokens(email: str, as_json: Annotated[bool, typer.Option("--json")] = F
 
 
 @users_app.command("revoke")
-def revoke_token(token_id: int) -> None:
+def revoke_token(token_id: Annotated[int, typer.Argument(min=1, max=MAX_ID)]) -> None:
     """Revoke a token by id; requests with it get 401 from then on."""
     with session_scope() as session:
         service.revoke_token(session, token_id, now=get_clock().now())
@@ -92,8 +105,9 @@ def add_team(
     name: Annotated[str | None, typer.Option(help="display name; default: the key")] = None,
 ) -> None:
     """Create a team."""
+    data = parse_input(TeamCreate, {"key": key, "name": name or key, "kind": kind})
     with session_scope() as session:
-        team = service.add_team(session, key=key, name=name or key, kind=kind)
+        team = service.add_team(session, key=data.key, name=data.name, kind=data.kind)
         console.print(f"team {team.id} {team.key} ({team.kind})")
 
 

@@ -1,8 +1,10 @@
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from leadledger.contract.schemas import KEY_PATTERN
 from leadledger.contract.schemas import Team as TeamKind
+from leadledger.core.schemas import Email, Input
 from leadledger.users.models import Role
 
 
@@ -36,3 +38,20 @@ class TokenRead(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+class TeamCreate(Input):
+    key: str = Field(pattern=KEY_PATTERN, max_length=64)
+    name: str = Field(min_length=1, max_length=200)
+    kind: TeamKind
+
+
+class UserCreate(Input):
+    email: Email
+    role: Role
+    name: str = Field(default="", max_length=200)
+    team: str | None = Field(default=None, max_length=64)
+
+
+class TokenCreate(Input):
+    name: str = Field(min_length=1, max_length=200, description="what the token is for")

@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 from leadledger.cli import app
 from leadledger.contract import service as contract_service
 from leadledger.contract.rules import default_contract_text
+from leadledger.core.config import get_settings
 from leadledger.lifecycle import service as lifecycle
 from tests.factories import make_lead
 
@@ -178,3 +179,28 @@ class TestLeads:
     def test_usage_error_exits_2(self, engine):
         run("leads", "move", "1", code=2)
         run("leads", "list", "--source", "fax", code=2)
+
+
+class TestDemoRefusesToReplaceRealData:
+    def test_the_configured_database_is_never_replaced(self, tmp_path, monkeypatch):
+        real = tmp_path / "real.db"
+        monkeypatch.setenv("LEADLEDGER_DATABASE_URL", f"sqlite:///{real}")
+        get_settings.cache_clear()
+        try:
+            run("init")
+            run("leads", "add", "--email", "keep@me.io")
+            result = run("demo", "--db-file", str(real), "--no-serve", code=1)
+            assert "the demo never replaces it" in result.stderr
+            assert "keep@me.io" in run("leads", "list").output
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+
+    def test_a_file_that_is_not_a_demo_is_kept(self, engine, tmp_path):
+        other = tmp_path / "notes.db"
+        other.write_text("my precious notes")
+        assert (
+            "is not a leadledger demo database"
+            in run("demo", "--db-file", str(other), "--no-serve", code=1).stderr
+        )
+        assert other.read_text() == "my precious notes"

@@ -136,6 +136,12 @@ class TestRefusals:
                 "calendar.timezone: unknown time zone 'Mars/Olympus'",
             ),
             ("min_met: 3", "min_met: 5", "sql.min_met: 5 is more than the 4 criteria"),
+            ("    order: 40\n", "    order: 30\n", "stages[3].order: duplicate order '30'"),
+            (
+                "reactivation_stage: mql",
+                "reactivation_stage: customer",
+                "recycle.reactivation_stage: 'customer' cannot be reached from 'nurture'",
+            ),
             (
                 "nurture_stage: nurture",
                 "nurture_stage: lead",
