@@ -19,7 +19,7 @@ demo: install
 	$(VENV)/bin/leadledger demo
 
 test: install
-	$(PY) -m pytest -q
+	@$(PY) -m pytest -q; rc=$$?; [ $$rc -ne 5 ] || echo "make test: no tests ran" >&2; exit $$rc
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -57,6 +57,24 @@ class TestContract:
         assert "min_engagement: 40" in run("contract", "show", "--version", "1").output
         assert contract_service.active(session).version == 2
 
+    def test_moves_after_apply_record_the_new_version_end_to_end(
+        self, engine, tmp_path, client, auth, session, clock
+    ):
+        lead = make_lead(session, now=clock.now())
+        session.commit()
+        edited = tmp_path / "contract.yaml"
+        edited.write_text(
+            default_contract_text().replace("min_engagement: 40", "min_engagement: 55")
+        )
+        run("contract", "apply", str(edited), "--reason", "agreed in the Q4 review")
+        response = client.post(
+            f"/api/v1/leads/{lead.id}/transitions", json={"to": "mql"}, headers=auth
+        )
+        assert response.json()["contract_version"] == 2
+        history = client.get(f"/api/v1/leads/{lead.id}/history", headers=auth).json()
+        assert [h["detail"]["contract_version"] for h in history] == [1, 2]
+        assert client.get(f"/api/v1/leads/{lead.id}", headers=auth).json()["contract_version"] == 2
+
     def test_broken_contract_is_refused_with_its_line(self, engine, tmp_path, session):
         text = default_contract_text().replace("  - name: sal\n", "  - name: mql\n", 1)
         line = [i for i, row in enumerate(text.splitlines(), 1) if "- name: mql" in row][1]
