@@ -7,6 +7,7 @@ from typing import Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
 from leadledger.core.errors import LeadLedgerError
@@ -23,6 +24,12 @@ class ErrorHandlingGroup(TyperGroup):
             issues = getattr(exc, "issues", None)
             for line in [str(i) for i in issues] if issues else [exc.message]:
                 typer.echo(f"error: {line}", err=True)
+            raise typer.Exit(1) from exc
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            typer.echo(f"error: database: {reason}", err=True)
+            if "no such table" in reason or "does not exist" in reason:
+                typer.echo("hint: run 'leadledger init' to create or upgrade the schema", err=True)
             raise typer.Exit(1) from exc
 
 

@@ -222,3 +222,9 @@ class TestDemoRefusesToReplaceRealData:
             in run("demo", "--db-file", str(other), "--no-serve", code=1).stderr
         )
         assert other.read_text() == "my precious notes"
+
+
+def test_a_database_without_schema_gets_a_hint_not_a_traceback(empty_database_url):
+    result = run("leads", "list", code=1)
+    assert result.stderr.startswith("error: database: ")
+    assert "run 'leadledger init'" in result.stderr
