@@ -41,7 +41,7 @@ def init_database(*, quiet: bool = False) -> None:
     if not quiet:
         console.print(f"schema at {migrate.current_revision()}")
         console.print(
-            "default contract loaded as version 1"
+            f"default contract loaded as version {loaded.version}"
             if loaded
             else f"contract version {version} is active"
         )

@@ -12,7 +12,7 @@ from leadledger.leads import service as lead_service
 def add_activity(
     session: Session, lead_id: int, data: ActivityCreate, *, actor: Actor, now: datetime
 ) -> Activity:
-    lead = lead_service.get_lead(session, lead_id)
+    lead = lead_service.get_lead(session, lead_id, for_update=True)
     at = data.at or now
     row = Activity(
         lead_id=lead.id,

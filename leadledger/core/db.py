@@ -6,7 +6,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from threading import Lock
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -131,3 +131,26 @@ def translate_db_error(exc: BaseException) -> LeadLedgerError | None:
     if isinstance(exc, OperationalError) and "locked" in str(exc.orig):
         return Unavailable("the database is busy; retry in a moment")
     return None
+
+
+def serialize(session: Session, name: str) -> None:
+    """Let one transaction at a time past this point, across processes, until it ends.
+    PostgreSQL: a transaction-level advisory lock. SQLite: every writing transaction already
+    holds the database's write lock (``BEGIN IMMEDIATE``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
+@contextmanager
+def advisory_lock(engine: Engine, name: str) -> Iterator[None]:
+    """Hold a cross-process lock for the block (PostgreSQL; SQLite needs none: its migrations
+    run in ``BEGIN IMMEDIATE`` transactions)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("SELECT pg_advisory_lock(hashtext(:name))"), {"name": name})
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(hashtext(:name))"), {"name": name})

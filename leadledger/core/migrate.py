@@ -7,7 +7,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from leadledger.core.db import get_engine
+from leadledger.core.db import advisory_lock, get_engine
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -20,11 +20,14 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(revision: str = "head", url: str | None = None) -> None:
-    command.upgrade(alembic_config(url), revision)
+    """Migrate up; several processes doing so at once take turns."""
+    with advisory_lock(get_engine(url), "leadledger_migrations"):
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(revision: str, url: str | None = None) -> None:
-    command.downgrade(alembic_config(url), revision)
+    with advisory_lock(get_engine(url), "leadledger_migrations"):
+        command.downgrade(alembic_config(url), revision)
 
 
 def current_revision(url: str | None = None) -> str | None:

@@ -3,6 +3,7 @@
 import re
 
 from email_validator import EmailNotValidError, validate_email
+from pycountry import countries
 
 _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _HOSTNAME = re.compile(rf"{_LABEL}(\.{_LABEL})*\.[a-z][a-z0-9-]{{0,62}}")
@@ -30,7 +31,7 @@ def normalize_domain(value: str) -> str:
         raise ValueError(f"'{value}' is not a domain name") from exc
     if not _HOSTNAME.fullmatch(ascii_form):
         raise ValueError(f"'{value}' is not a domain name")
-    return d
+    return ascii_form.encode("ascii").decode("idna")  # one form: xn--bcher-kva.de -> bücher.de
 
 
 def email_domain(email: str) -> str:
@@ -38,7 +39,7 @@ def email_domain(email: str) -> str:
 
 
 def normalize_country(value: str) -> str:
-    v = value.strip()
-    if len(v) != 2 or not (v.isascii() and v.isalpha()):
-        raise ValueError("use the two-letter ISO code, e.g. GB or US")
-    return v.upper()
+    v = value.strip().upper()
+    if len(v) != 2 or not (v.isascii() and v.isalpha()) or countries.get(alpha_2=v) is None:
+        raise ValueError(f"'{value}' is not an ISO 3166 country code; use e.g. GB or US")
+    return v

@@ -9,6 +9,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -30,10 +31,25 @@ class Input(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("contains a NUL character")
+    def _storable_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            check_text(value)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    check_text(item)
         return value
+
+
+def check_text(value: str) -> str:
+    """Refuse text no database stores faithfully: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("is not valid Unicode text") from exc
+    return value
 
 
 def _utc(value: datetime) -> datetime:
@@ -48,18 +64,30 @@ def _utc(value: datetime) -> datetime:
 
 def _finite_json(value: dict[str, Any]) -> dict[str, Any]:
     try:
-        json.dumps(value, allow_nan=False)
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
     except ValueError as exc:
         raise ValueError("NaN and Infinity are not JSON numbers") from exc
-    if "\\u0000" in json.dumps(value):
+    check_text(text)
+    if "\\u0000" in text:  # json.dumps writes a NUL as this escape
         raise ValueError("contains a NUL character")
+    if len(text) > MAX_JSON_CHARS:
+        raise ValueError(f"is larger than {MAX_JSON_CHARS} characters as JSON")
     return value
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, int | float):
+        raise ValueError("give an ISO 8601 time with a time zone, e.g. 2026-11-02T09:30:00Z")
+    return value
+
+
+MAX_JSON_CHARS = 65_536
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-UtcDateTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+UtcDateTime = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_utc)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_finite_json)]
 
 

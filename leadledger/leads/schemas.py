@@ -67,6 +67,13 @@ class LeadUpdate(LeadFields):
 
     source: Channel | None = None
 
+    @field_validator("source")
+    @classmethod
+    def _source_not_null(cls, v: Channel | None) -> Channel:
+        if v is None:
+            raise ValueError("cannot be null; use 'other' when the channel is not known")
+        return v
+
 
 class LeadRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)

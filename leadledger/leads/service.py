@@ -25,8 +25,10 @@ SORTS = {
 }
 
 
-def get_lead(session: Session, lead_id: int) -> Lead:
-    lead = session.get(Lead, lead_id)
+def get_lead(session: Session, lead_id: int, *, for_update: bool = False) -> Lead:
+    """The lead, or ``NotFound``. ``for_update`` locks its row until the transaction ends
+    (PostgreSQL), for changes computed from its current values."""
+    lead = session.get(Lead, lead_id, with_for_update=for_update)
     if lead is None:
         raise NotFound(f"no lead {lead_id}", loc=["path", "lead_id"])
     return lead
@@ -71,7 +73,7 @@ def create_lead(
 
 
 def update_lead(session: Session, lead_id: int, data: LeadUpdate, *, now: datetime) -> Lead:
-    lead = get_lead(session, lead_id)
+    lead = get_lead(session, lead_id, for_update=True)
     changes = data.model_dump(exclude_unset=True)
     _check_refs(session, changes)
     if "custom" in changes:

@@ -102,12 +102,15 @@ def transition(
     refusal = rules.check_transition(current.contract, lead.stage, to, reason)
     if refusal:
         _refuse(refusal)
+    # A request that waited for the row lock read its clock before the move it waited for;
+    # a lead's moves are kept in time order, so its story reads the same by time and by id.
+    at = max(now, lead.stage_changed_at)
     return _record(
         session,
         lead,
         lead.stage,
         to,
-        at=now,
+        at=at,
         actor=actor,
         reason=reason,
         note=note,
