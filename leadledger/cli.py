@@ -76,9 +76,18 @@ def db_upgrade(revision: str = "head") -> None:
     console.print(f"schema at {migrate.current_revision()}")
 
 
-@db_app.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="target, e.g. -1 or base")]) -> None:
-    """Migrate the schema down to REVISION."""
+@db_app.command("downgrade", context_settings={"ignore_unknown_options": True})
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="target, e.g. -1 or base")],
+    yes: Annotated[
+        bool, typer.Option("--yes", help="do not ask; data in dropped tables is lost")
+    ] = False,
+) -> None:
+    """Migrate the schema down to REVISION (dropping what later migrations added)."""
+    if not yes and not typer.confirm(
+        f"downgrade to {revision}? tables and columns added since are dropped with their data"
+    ):
+        raise typer.Exit(1)
     migrate.downgrade(revision)
     console.print(f"schema at {migrate.current_revision() or 'base (empty)'}")
 

@@ -3,9 +3,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from leadledger.accounts import service
-from leadledger.accounts.schemas import AccountCreate, AccountPage, AccountRead
+from leadledger.accounts.schemas import AccountCreate, AccountFilters, AccountPage, AccountRead
 from leadledger.core.dependencies import ClockDep, SessionDep
-from leadledger.core.schemas import PathId
+from leadledger.core.schemas import PathId, parse_input
 from leadledger.users.dependencies import CurrentUser
 
 router = APIRouter(tags=["accounts"])
@@ -27,7 +27,10 @@ def list_accounts(
     cursor: str | None = None,
     limit: Annotated[int, Query(ge=1)] = 50,
 ) -> AccountPage:
-    rows, next_cursor = service.list_accounts(session, q=q, sort=sort, cursor=cursor, limit=limit)
+    filters = parse_input(AccountFilters, {"q": q}, prefix="query")
+    rows, next_cursor = service.list_accounts(
+        session, q=filters.q, sort=sort, cursor=cursor, limit=limit
+    )
     return AccountPage(items=[AccountRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 

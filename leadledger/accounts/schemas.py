@@ -14,6 +14,10 @@ class AccountCreate(Input):
     owner_id: Id | None = None
 
 
+class AccountFilters(Input):
+    q: str | None = Field(default=None, max_length=200, description="text in name or domain")
+
+
 class AccountRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -7,12 +7,14 @@ from rich.table import Table
 
 from leadledger.contract import service
 from leadledger.contract.rules import parse_contract
+from leadledger.contract.schemas import ContractApply
 from leadledger.core.actor import Actor
 from leadledger.core.clock import get_clock
 from leadledger.core.console import console, new_app
 from leadledger.core.db import session_scope
 from leadledger.core.errors import InvalidInput
 from leadledger.core.pagination import MAX_ID
+from leadledger.core.schemas import parse_input
 
 app = new_app("The lead contract: show, check, apply, history, diff.")
 Version = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="a contract version")]
@@ -23,6 +25,10 @@ def _read(file: Path) -> str:
         return file.read_text("utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read {file}: {exc.strerror}", loc=["file"]) from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{file} is not UTF-8 text (byte {exc.start} cannot be read)", loc=["file"]
+        ) from exc
 
 
 @app.command("show")
@@ -52,9 +58,14 @@ def apply(
 ) -> None:
     """Make FILE the new active contract version."""
     text = _read(file)
+    given = parse_input(ContractApply, {"reason": reason, "author": author})
     with session_scope() as session:
         row = service.apply(
-            session, text, actor=Actor(label=author), reason=reason, now=get_clock().now()
+            session,
+            text,
+            actor=Actor(label=given.author),
+            reason=given.reason,
+            now=get_clock().now(),
         )
         console.print(f"contract version [bold]{row.version}[/] is now active")
 

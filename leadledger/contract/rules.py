@@ -16,6 +16,7 @@ from leadledger.core.errors import InvalidInput, format_loc
 
 Loc = tuple[str | int, ...]
 
+MAX_CONTRACT_CHARS = 1_000_000
 ROUTING_FIELDS = {"source", "channel", "country", "industry", "creating_team"}
 
 
@@ -84,9 +85,20 @@ def _pydantic_loc(loc: tuple) -> Loc:
 
 def parse_contract(text: str) -> Contract:
     """YAML text -> a checked, frozen ``Contract``, or ``ContractError`` naming lines and fields."""
+    if len(text) > MAX_CONTRACT_CHARS:
+        raise ContractError(
+            [ContractIssue((), f"larger than {MAX_CONTRACT_CHARS} characters", None)]
+        )
     try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):  # aliases can expand without bound
+                line = event.start_mark.line + 1
+                message = "YAML aliases (*name) are not allowed in a contract; write values out"
+                raise ContractError([ContractIssue((), message, line)])
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except RecursionError as exc:
+        raise ContractError([ContractIssue((), "the YAML is nested too deeply", None)]) from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadledger.core.schemas import Input
+
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -264,3 +266,10 @@ class ContractVersionRead(BaseModel):
 class ContractRead(ContractVersionRead):
     contract: dict[str, Any]
     yaml: str
+
+
+class ContractApply(Input):
+    """Who agreed a contract change and why."""
+
+    reason: str = Field(min_length=1, max_length=2000)
+    author: str = Field(min_length=1, max_length=200)

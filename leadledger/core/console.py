@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 import typer
+from alembic.util import CommandError as AlembicError
 from pydantic import BaseModel
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
@@ -24,6 +25,9 @@ class ErrorHandlingGroup(TyperGroup):
             issues = getattr(exc, "issues", None)
             for line in [str(i) for i in issues] if issues else [exc.message]:
                 typer.echo(f"error: {line}", err=True)
+            raise typer.Exit(1) from exc
+        except AlembicError as exc:
+            typer.echo(f"error: migrations: {exc}", err=True)
             raise typer.Exit(1) from exc
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]

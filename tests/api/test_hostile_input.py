@@ -28,13 +28,24 @@ CASES = [
     ("post", "/api/v1/leads", [1, 2, 3], 422, "body"),
     ("post", "/api/v1/leads", "just a string", 422, "body"),
     ("post", "/api/v1/accounts", {"name": "x", "employees": BIG}, 422, "employees"),
+    ("post", "/api/v1/leads", b'{"email": "a@b.io", "first_name": "\\ud800"}', 422, "first_name"),
+    ("post", "/api/v1/leads", b'{"email": "a@b.io", "custom": {"a": "\\ud800"}}', 422, "custom"),
+    ("post", "/api/v1/leads", {"email": "a@b.io", "custom": {"a": "x" * 70_000}}, 422, "custom"),
+    ("post", "/api/v1/leads", {"email": "a@b.io", "country": "XX"}, 422, "country"),
+    ("post", "/api/v1/leads", {"email": "a@b.io", "owner_id": True}, 422, "owner_id"),
+    ("post", "/api/v1/leads", {"email": "a@b.io", "account_id": "1"}, 422, "account_id"),
+    ("get", "/api/v1/accounts?q=a%00b", None, 422, "q"),
+    ("get", "/api/v1/leads?q=" + "x" * 201, None, 422, "q"),
 ]
 
 
 @pytest.mark.parametrize(("method", "url", "body", "status", "loc_end"), CASES)
 def test_hostile_request_is_a_clear_4xx(client, auth, method, url, body, status, loc_end):
-    kwargs = {"json": body} if body is not None else {}
-    response = client.request(method.upper(), url, headers=auth, **kwargs)
+    if isinstance(body, bytes):  # JSON text the client library would not write itself
+        kwargs = {"content": body, "headers": {**auth, "content-type": "application/json"}}
+    else:
+        kwargs = {"json": body, "headers": auth} if body is not None else {"headers": auth}
+    response = client.request(method.upper(), url, **kwargs)
     assert_error(response, status, "invalid_input", loc_end)
 
 
@@ -44,6 +55,7 @@ def test_hostile_request_is_a_clear_4xx(client, auth, method, url, body, status,
         ({"custom": None}, "custom"),
         ({"email": None, "phone": None}, "body"),
         ({"creating_team_id": 1}, "creating_team_id"),
+        ({"source": None}, "source"),
         ({"custom": {"n": float("nan")}}, "custom"),
     ],
 )
@@ -75,6 +87,7 @@ def test_changing_the_email_moves_the_domain(client, auth, session, clock):
         ({"type": "call", "at": "0001-01-01T00:00:00+05:00"}, "at"),
         ({"type": "call", "payload": {"x": "\u0000"}}, "payload"),
         ({"type": "x" * 60}, "type"),
+        ({"type": "call", "at": 99999999999}, "at"),
     ],
 )
 def test_hostile_activity(client, auth, session, clock, body, loc_end):
@@ -93,3 +106,12 @@ def test_reason_longer_than_a_code_is_422(client, auth, session, clock):
         headers=auth,
     )
     assert_error(response, 422, "invalid_input", "reason")
+
+
+def test_one_domain_in_two_spellings_is_one_account(client, auth):
+    body = {"name": "Bücher", "domain": "bücher.de"}
+    assert client.post("/api/v1/accounts", json=body, headers=auth).status_code == 201
+    again = {"name": "Bücher 2", "domain": "xn--bcher-kva.de"}
+    assert_error(
+        client.post("/api/v1/accounts", json=again, headers=auth), 409, "conflict", "domain"
+    )

@@ -31,9 +31,18 @@ def test_init_twice_on_an_empty_database(empty_database_url):
 
 def test_db_downgrade_and_upgrade(empty_database_url):
     run("db", "upgrade")
-    assert "base (empty)" in run("db", "downgrade", "base").output
+    assert "base (empty)" in run("db", "downgrade", "-1", "--yes").output
     assert "current: none" in run("db", "current").output
-    run("db", "upgrade")
+    run("init")
+    assert "by leadledger init" in run("contract", "history").output
+
+
+def test_downgrade_asks_first_and_keeps_the_schema_on_no(empty_database_url):
+    run("init")
+    result = runner.invoke(app, ["db", "downgrade", "base"], input="n\n")
+    assert result.exit_code == 1
+    assert "current: none" not in run("db", "current").output
+    assert "error: migrations:" in run("db", "upgrade", "--revision", "nonexistent", code=1).stderr
 
 
 class TestContract:
@@ -87,6 +96,17 @@ class TestContract:
         )
         assert contract_service.active(session).version == 1
         assert len(contract_service.history(session)) == 1
+
+    def test_unreadable_contract_file_and_bad_reason(self, engine, tmp_path):
+        latin1 = tmp_path / "latin1.yaml"
+        latin1.write_bytes("name: Vertrag für Köln\n".encode("latin-1"))
+        assert "is not UTF-8 text" in run("contract", "check", str(latin1), code=1).stderr
+        good = tmp_path / "good.yaml"
+        good.write_text(default_contract_text())
+        result = run("contract", "apply", str(good), "--reason", "bad \udcff byte", code=1)
+        assert result.stderr.startswith("error: reason:") and "unicode" in result.stderr
+        empty = run("contract", "apply", str(good), "--reason", "", code=1)
+        assert "at least 1 character" in empty.stderr
 
     def test_missing_file_and_unknown_version(self, engine, tmp_path):
         assert "cannot read" in run("contract", "check", str(tmp_path / "nope.yaml"), code=1).stderr

@@ -170,6 +170,22 @@ class TestRefusals:
         assert any(f.startswith(expected) for f in found), found
         assert all("(line " in f for f in found)
 
+    @pytest.mark.parametrize(
+        ("text", "start"),
+        [
+            ("a: &a [*a]\n", "YAML aliases (*name) are not allowed"),
+            (
+                'a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n',
+                "YAML aliases (*name) are not allowed",
+            ),
+            ("a: " + "[" * 1200 + "]" * 1200 + "\n", "the YAML is nested too deeply"),
+            ("x" * 1_000_001, "larger than"),
+        ],
+    )
+    def test_hostile_yaml_is_refused_not_crashed(self, text, start):
+        (found,) = issues(text)
+        assert found.startswith(start), found
+
     def test_not_a_mapping(self):
         assert issues("- just\n- a list\n") == ["a contract is a YAML mapping of sections (line 1)"]
 
