@@ -24,8 +24,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Input(BaseModel):
-    """Base of input schemas: unknown fields refused, text trimmed, NUL characters refused (no
-    database stores them the same way)."""
+    """Base of input schemas: unknown fields refused, text trimmed, and text no database stores
+    faithfully (NUL characters, lone surrogates) refused."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
