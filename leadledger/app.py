@@ -13,7 +13,7 @@ from leadledger.accounts.router import router as accounts_router
 from leadledger.activities.router import router as activities_router
 from leadledger.contract.router import router as contract_router
 from leadledger.core.db import get_engine
-from leadledger.core.errors import LeadLedgerError
+from leadledger.core.errors import LeadLedgerError, describe, format_loc
 from leadledger.leads.router import router as leads_router
 from leadledger.lifecycle.router import router as lifecycle_router
 
@@ -41,23 +41,15 @@ def _error(
     )
 
 
-def _validation_message(err: dict) -> str:
-    msg = err["msg"]
-    if err["type"] == "extra_forbidden":
-        msg = "unknown field"
-        if err["loc"][-1] == "stage":
-            msg += "; change a stage with POST /api/v1/leads/{id}/transitions"
-    elif err["type"] == "missing":
-        msg = "required field is missing"
-    return msg.removeprefix("Value error, ")
-
-
 def _format_validation(exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     parts = []
     for err in errors:
-        where = ".".join(str(p) for p in err["loc"] if p != "body") or "body"
-        parts.append(f"{where}: {_validation_message(err)}")
+        message = describe(err)
+        if err["type"] == "extra_forbidden" and err["loc"][-1] == "stage":
+            message += "; change a stage with POST /api/v1/leads/{id}/transitions"
+        where = format_loc([p for p in err["loc"] if p != "body"]) or "body"
+        parts.append(f"{where}: {message}")
     first = list(errors[0]["loc"]) if errors else []
     return _error(422, "invalid_input", "; ".join(parts), first)
 

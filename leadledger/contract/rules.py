@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from leadledger.contract.schemas import Contract, FitOp, StageCategory
-from leadledger.core.errors import InvalidInput, format_loc
+from leadledger.core.errors import InvalidInput, describe, format_loc
 
 Loc = tuple[str | int, ...]
 
@@ -119,12 +119,7 @@ def parse_contract(text: str) -> Contract:
         issues = []
         for err in exc.errors():
             loc = _pydantic_loc(err["loc"])
-            message = err["msg"]
-            if err["type"] == "extra_forbidden":
-                message = "unknown field"
-            elif err["type"] == "missing":
-                message = "required field is missing"
-            issues.append(ContractIssue(loc, message, _line_of(loc, lines)))
+            issues.append(ContractIssue(loc, describe(err), _line_of(loc, lines)))
         raise ContractError(issues) from exc
     problems = check_contract(contract)
     if problems:

@@ -59,6 +59,15 @@ class Unavailable(LeadLedgerError):
     code = "unavailable"
 
 
+def describe(error: dict) -> str:
+    """One Pydantic error in the project's words (every caller: API, CLI, contract)."""
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    if error["type"] == "missing":
+        return "required field is missing"
+    return error["msg"].removeprefix("Value error, ")
+
+
 def format_loc(loc: Sequence[str | int]) -> str:
     """``("stages", 3, "name")`` -> ``stages[3].name``."""
     out = ""

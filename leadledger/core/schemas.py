@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from leadledger.core.errors import InvalidInput, format_loc
+from leadledger.core.errors import InvalidInput, describe, format_loc
 from leadledger.core.normalize import normalize_country, normalize_domain, normalize_email
 from leadledger.core.pagination import MAX_ID
 
@@ -113,6 +113,5 @@ def parse_input(model: type[M], data: dict, *, prefix: str = "") -> M:
         for err in exc.errors():
             loc = [prefix, *err["loc"]] if prefix else list(err["loc"])
             first = first or loc
-            msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            parts.append(f"{format_loc(loc) or 'input'}: {msg.removeprefix('Value error, ')}")
+            parts.append(f"{format_loc(loc) or 'input'}: {describe(err)}")
         raise InvalidInput("; ".join(parts), loc=first) from exc
