@@ -34,20 +34,21 @@ def _row(session: Session, version: int) -> ContractVersion:
     return row
 
 
-def active(session: Session) -> ActiveContract:
+def _active_row(session: Session) -> ContractVersion:
     row = session.scalar(select(ContractVersion).where(ContractVersion.active.is_(True)))
     if row is None:
         raise Conflict("no active lead contract: run 'leadledger init'")
-    return ActiveContract(row.version, _parsed(row.version, row.yaml_text))
+    return row
+
+
+def active(session: Session) -> ActiveContract:
+    row = _active_row(session)
+    return ActiveContract(row.version, contract_of(row))
 
 
 def get_version(session: Session, version: int | None = None) -> ContractVersion:
-    if version is None:
-        row = session.scalar(select(ContractVersion).where(ContractVersion.active.is_(True)))
-        if row is None:
-            raise NotFound("no active lead contract: run 'leadledger init'")
-        return row
-    return _row(session, version)
+    """A version by number, or the active one."""
+    return _active_row(session) if version is None else _row(session, version)
 
 
 def contract_of(row: ContractVersion) -> Contract:

@@ -67,8 +67,7 @@ def create_lead(
     lead.custom = lead.custom or {}
     session.add(lead)
     session.flush()
-    stage = data.stage or contract_service.active(session).contract.default_entry_stage()
-    lifecycle.start(session, lead, stage, actor=actor, now=now)
+    lifecycle.start(session, lead, data.stage, actor=actor, now=now)
     return lead
 
 

@@ -68,10 +68,12 @@ def _record(
 
 
 def start(
-    session: Session, lead: Lead, stage: str, *, actor: Actor, now: datetime
+    session: Session, lead: Lead, stage: str | None, *, actor: Actor, now: datetime
 ) -> LeadTransition:
-    """Place a new (flushed) lead in its entry stage, recorded as a transition from nothing."""
+    """Place a new (flushed) lead in ``stage``, or the contract's default entry stage, recorded
+    as a transition from nothing."""
     current = contract_service.active(session)
+    stage = stage or current.contract.default_entry_stage()
     refusal = rules.check_transition(current.contract, None, stage, None)
     if refusal:
         if refusal.field == "to":
