@@ -44,13 +44,11 @@ def new_app(help: str) -> typer.Typer:
 
 
 def print_json(value: Any) -> None:
+    """``value`` as indented JSON; Pydantic models anywhere inside are dumped as JSON."""
+
     def default(o: Any) -> Any:
         if isinstance(o, BaseModel):
             return o.model_dump(mode="json")
-        return str(o)
+        raise TypeError(f"cannot write {type(o).__name__} as JSON")
 
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    elif isinstance(value, list):
-        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
     typer.echo(json.dumps(value, indent=2, default=default))

@@ -10,7 +10,7 @@ from leadledger.core.db import session_scope
 from leadledger.core.pagination import MAX_ID
 from leadledger.core.schemas import parse_input
 from leadledger.leads import service
-from leadledger.leads.schemas import Channel, LeadCreate, LeadFilters, LeadRead
+from leadledger.leads.schemas import Channel, LeadCreate, LeadFilters, LeadPage, LeadRead
 from leadledger.lifecycle import service as lifecycle
 from leadledger.lifecycle.schemas import TransitionCreate, TransitionRead
 
@@ -84,9 +84,7 @@ def list_(
         )
         leads = [LeadRead.model_validate(r) for r in rows]
     if as_json:
-        print_json(
-            {"items": [lead.model_dump(mode="json") for lead in leads], "next_cursor": next_cursor}
-        )
+        print_json(LeadPage(items=leads, next_cursor=next_cursor))
         return
     table = Table("id", "email", "name", "company", "stage", "source", "owner", "created")
     for lead in leads:
@@ -113,12 +111,7 @@ def show(lead_id: LeadId, as_json: Annotated[bool, typer.Option("--json")] = Fal
         lead = LeadRead.model_validate(service.get_lead(session, lead_id))
         story = lifecycle.history(session, lead_id)
     if as_json:
-        print_json(
-            {
-                "lead": lead.model_dump(mode="json"),
-                "history": [e.model_dump(mode="json") for e in story],
-            }
-        )
+        print_json({"lead": lead, "history": story})
         return
     table = Table(show_header=False, box=None)
     for key, value in lead.model_dump().items():
