@@ -1,11 +1,11 @@
 from datetime import datetime
 
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadledger.accounts.models import Account
 from leadledger.accounts.schemas import AccountCreate
+from leadledger.core.db import insert_unique
 from leadledger.core.errors import Conflict, InvalidInput, NotFound
 from leadledger.core.pagination import clamp_limit, contains, page_of, paginate, parse_sort
 from leadledger.users import service as user_service
@@ -17,14 +17,10 @@ def create_account(session: Session, data: AccountCreate, *, now: datetime) -> A
     if data.owner_id is not None and not user_service.user_exists(session, data.owner_id):
         raise InvalidInput(f"no user {data.owner_id}", loc=["body", "owner_id"])
     account = Account(**data.model_dump(), created_at=now, updated_at=now)
-    try:
-        with session.begin_nested():
-            session.add(account)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(
-            f"an account with domain '{data.domain}' already exists", loc=["body", "domain"]
-        ) from exc
+    duplicate = Conflict(
+        f"an account with domain '{data.domain}' already exists", loc=["body", "domain"]
+    )
+    insert_unique(session, account, duplicate)
     return account
 
 

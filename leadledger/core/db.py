@@ -133,6 +133,17 @@ def translate_db_error(exc: BaseException) -> LeadLedgerError | None:
     return None
 
 
+def insert_unique(session: Session, row: object, conflict: LeadLedgerError) -> None:
+    """Insert ``row``, letting the database enforce uniqueness (never check-then-insert); a
+    duplicate raises ``conflict`` and leaves the rest of the transaction intact."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        raise conflict from exc
+
+
 def serialize(session: Session, name: str) -> None:
     """Let one transaction at a time past this point, across processes, until it ends.
     PostgreSQL: a transaction-level advisory lock. SQLite: every writing transaction already

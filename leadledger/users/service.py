@@ -5,10 +5,10 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from leadledger.contract.schemas import Team as TeamKind
+from leadledger.core.db import insert_unique
 from leadledger.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from leadledger.core.normalize import normalize_email
 from leadledger.users.models import ApiToken, Role, Team, User
@@ -20,19 +20,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _insert(session: Session, row: object, conflict: str) -> None:
-    """Insert and let the database enforce uniqueness (no check-then-insert)."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(conflict) from exc
-
-
 def add_team(session: Session, *, key: str, name: str, kind: TeamKind) -> Team:
     team = Team(key=key, name=name, kind=kind)
-    _insert(session, team, f"a team with key '{key}' already exists")
+    insert_unique(session, team, Conflict(f"a team with key '{key}' already exists"))
     return team
 
 
@@ -64,7 +54,7 @@ def add_user(
         raise InvalidInput(f"email: {exc}", loc=["email"]) from exc
     team = get_team(session, team_key) if team_key else None
     user = User(email=email, role=role, name=name, team_id=team.id if team else None)
-    _insert(session, user, f"a user with email '{email}' already exists")
+    insert_unique(session, user, Conflict(f"a user with email '{email}' already exists"))
     return user
 
 
