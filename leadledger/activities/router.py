@@ -4,7 +4,8 @@ from leadledger.activities import service
 from leadledger.activities.schemas import ActivityCreate, ActivityRead
 from leadledger.core.dependencies import ClockDep, SessionDep
 from leadledger.core.schemas import PathId
-from leadledger.users.dependencies import CurrentUser, actor_of
+from leadledger.users.dependencies import CurrentUser
+from leadledger.users.service import actor_of
 
 router = APIRouter(tags=["activities"])
 

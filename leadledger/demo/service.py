@@ -149,6 +149,7 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
         for email, name, role, team in USERS
     ]
     sdrs = [u for u in users if u.role == Role.sdr]
+    marketer = next(u for u in users if u.role == Role.marketing)
     accounts = [
         account_service.create_account(
             session,
@@ -166,7 +167,7 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
         first, last = rng.choice(FIRST), rng.choice(LAST)
         channel = rng.choice(CHANNELS)
         at = now - timedelta(days=rng.uniform(3, 90))
-        creator = rng.choice(sdrs) if channel == Channel.outbound else users[2]
+        creator = rng.choice(sdrs) if channel == Channel.outbound else marketer
         lead = lead_service.create_lead(
             session,
             LeadCreate(
@@ -184,7 +185,7 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
                 else "lead",
                 program=f"{channel.value}-q4" if channel != Channel.outbound else None,
             ),
-            actor=Actor(label=f"user:{creator.email}", user_id=creator.id),
+            actor=user_service.actor_of(creator),
             now=at,
         )
         path, final_reason = rng.choices(PATHS, WEIGHTS)[0]
@@ -210,7 +211,7 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
                 lead.id,
                 stage,
                 reason=final_reason if last_step else None,
-                actor=Actor(label=f"user:{owner.email}", user_id=owner.id),
+                actor=user_service.actor_of(owner),
                 now=at,
             )
             moves += 1

@@ -14,7 +14,8 @@ from leadledger.leads.schemas import (
     LeadRead,
     LeadUpdate,
 )
-from leadledger.users.dependencies import CurrentUser, actor_of
+from leadledger.users.dependencies import CurrentUser
+from leadledger.users.service import actor_of
 
 router = APIRouter(tags=["leads"])
 

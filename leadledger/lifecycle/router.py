@@ -4,7 +4,8 @@ from leadledger.core.dependencies import ClockDep, SessionDep
 from leadledger.core.schemas import PathId
 from leadledger.lifecycle import service
 from leadledger.lifecycle.schemas import HistoryEntry, TransitionCreate, TransitionRead
-from leadledger.users.dependencies import CurrentUser, actor_of
+from leadledger.users.dependencies import CurrentUser
+from leadledger.users.service import actor_of
 
 router = APIRouter(tags=["lifecycle"])
 

@@ -2,7 +2,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from leadledger.core.actor import Actor
 from leadledger.core.dependencies import ClockDep, SessionDep
 from leadledger.users import service
 from leadledger.users.models import User
@@ -17,7 +16,3 @@ def current_user(request: Request, session: SessionDep, clock: ClockDep) -> User
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def actor_of(user: User) -> Actor:
-    return Actor(label=f"user:{user.email}", user_id=user.id)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from leadledger.contract.schemas import Team as TeamKind
+from leadledger.core.actor import Actor
 from leadledger.core.db import insert_unique
 from leadledger.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from leadledger.core.normalize import normalize_email
@@ -93,6 +94,11 @@ def revoke_token(session: Session, token_id: int, *, now: datetime) -> ApiToken:
     if row.revoked_at is None:
         row.revoked_at = now
     return row
+
+
+def actor_of(user: User) -> Actor:
+    """How a user's actions are recorded (transitions, contract versions, activities)."""
+    return Actor(label=f"user:{user.email}", user_id=user.id)
 
 
 def authenticate(session: Session, token: str | None, *, now: datetime) -> User:
