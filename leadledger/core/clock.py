@@ -1,6 +1,6 @@
 """Time is passed in: services take ``now``; the API reads it from a ``Clock`` tests can freeze."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utcnow() -> datetime:
@@ -24,8 +24,6 @@ class FrozenClock(Clock):
         return self.at
 
     def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
         self.at = self.at + timedelta(**delta)
 
 

@@ -12,6 +12,7 @@ from leadledger.core.config import get_settings
 from leadledger.core.db import session_scope
 from leadledger.core.errors import InvalidInput
 from leadledger.demo.service import DEMO_ADMIN, seed
+from leadledger.users import service as user_service
 
 
 def demo(
@@ -35,8 +36,6 @@ def demo(
     url = f"sqlite:///{db_file.resolve()}"
     cli.use_database(url)
     cli.init_database(quiet=True)
-    from leadledger.users import service as user_service
-
     with session_scope() as session:
         result = seed(session, now=get_clock().now(), rng=random.Random(seed_value), leads=leads)
         _row, token = user_service.create_token(

@@ -132,6 +132,7 @@ def transitions_of(session: Session, lead_id: int) -> list[LeadTransition]:
 
 def history(session: Session, lead_id: int) -> list[HistoryEntry]:
     """Transitions and activities of a lead, merged in time order (ties: moves first)."""
+    # imported here: both import this module (leads create through start(), activities lock leads)
     from leadledger.activities import service as activity_service
     from leadledger.leads import service as lead_service
 

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from leadledger.leads.models import Lead
 from leadledger.lifecycle.models import LeadTransition
-from tests.factories import make_lead, make_team, make_user
+from tests.factories import make_lead, make_team, make_token, make_user
 
 NEW = {
     "email": "  Jane.Doe@Acme.COM ",
@@ -53,8 +53,6 @@ class TestCreate:
     def test_creating_team_defaults_to_the_creators_team(self, client, session, clock):
         team = make_team(session, key="sdr_emea")
         user = make_user(session, team=team)
-        from tests.factories import make_token
-
         token = make_token(session, user, now=clock.now())
         session.commit()
         r = client.post(
