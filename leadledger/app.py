@@ -11,11 +11,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from leadledger import __version__
 from leadledger.accounts.router import router as accounts_router
 from leadledger.activities.router import router as activities_router
+from leadledger.audit.router import router as audit_router
 from leadledger.contract.router import router as contract_router
 from leadledger.core.db import get_engine
 from leadledger.core.errors import LeadLedgerError, describe, format_loc
+from leadledger.core.middleware import RequestContext
 from leadledger.leads.router import router as leads_router
 from leadledger.lifecycle.router import router as lifecycle_router
+from leadledger.privacy.router import router as privacy_router
+from leadledger.users.router import router as users_router
 
 log = logging.getLogger("leadledger")
 
@@ -65,8 +69,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(LeadLedgerError)
     def _domain_error(request: Request, exc: LeadLedgerError) -> JSONResponse:
-        headers = {401: {"WWW-Authenticate": "Bearer"}, 503: {"Retry-After": "1"}}.get(exc.status)
-        return _error(exc.status, exc.code, exc.message, exc.loc, headers)
+        return _error(exc.status, exc.code, exc.message, exc.loc, exc.headers())
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -104,6 +107,10 @@ def create_app() -> FastAPI:
         activities_router,
         accounts_router,
         contract_router,
+        users_router,
+        audit_router,
+        privacy_router,
     ):
         app.include_router(router, prefix="/api/v1")
+    app.add_middleware(RequestContext)
     return app

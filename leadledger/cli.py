@@ -5,8 +5,10 @@ from typing import Annotated
 
 import typer
 
+from leadledger.audit.cli import audit
 from leadledger.contract import service as contract_service
 from leadledger.contract.cli import app as contract_app
+from leadledger.core import audit as audit_trail
 from leadledger.core import migrate
 from leadledger.core.clock import get_clock
 from leadledger.core.config import get_settings
@@ -14,7 +16,8 @@ from leadledger.core.console import console, new_app
 from leadledger.core.db import dispose_engines, session_scope
 from leadledger.demo.cli import demo
 from leadledger.leads.cli import app as leads_app
-from leadledger.users.cli import teams_app, users_app
+from leadledger.privacy.cli import app as privacy_app
+from leadledger.users.cli import permissions, teams_app, users_app
 
 app = new_app("leadledger: every lead accounted for, from first touch to revenue.")
 db_app = new_app("The database schema (Alembic migrations).")
@@ -23,7 +26,17 @@ app.add_typer(contract_app, name="contract")
 app.add_typer(leads_app, name="leads")
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
+app.add_typer(privacy_app, name="privacy")
 app.command("demo")(demo)
+app.command("audit")(audit)
+app.command("permissions")(permissions)
+
+
+@app.callback()
+def main(ctx: typer.Context) -> None:
+    """Whoever runs the CLI can reach the database, so commands run with every permission
+    and are recorded in the audit trail as the CLI."""
+    ctx.with_resource(audit_trail.acting_as(audit_trail.CLI))
 
 
 def use_database(url: str) -> None:

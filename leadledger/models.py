@@ -3,19 +3,23 @@
 from leadledger.accounts.models import Account
 from leadledger.activities.models import Activity
 from leadledger.contract.models import ContractVersion
+from leadledger.core.audit import AuditEvent
 from leadledger.core.db import Base
 from leadledger.leads.models import Lead
 from leadledger.lifecycle.models import LeadTransition
+from leadledger.privacy.models import Tombstone
 from leadledger.users.models import ApiToken, Team, User
 
 __all__ = [
     "Account",
     "Activity",
     "ApiToken",
+    "AuditEvent",
     "Base",
     "ContractVersion",
     "Lead",
     "LeadTransition",
     "Team",
+    "Tombstone",
     "User",
 ]

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from leadledger.app import create_app
 from leadledger.contract import service as contract_service
 from leadledger.core import migrate
+from leadledger.core.audit import AuditEvent
 from leadledger.core.clock import FrozenClock, set_clock
 from leadledger.core.config import get_settings
 from leadledger.core.db import dispose_engines, get_engine, session_factory
@@ -118,10 +119,32 @@ def session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+MUTATIONS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
+    """The app in-process. Every successful mutation a test makes through it must leave at
+    least one audit row with its request id: checked after each test of the API suite."""
+    mutations: list[str] = []
+
+    def remember(response) -> None:  # noqa: ANN001
+        request = response.request
+        if request.method in MUTATIONS and 200 <= response.status_code < 300:
+            mutations.append(response.headers["x-request-id"])
+
     with TestClient(create_app()) as client:
+        client.event_hooks["response"].append(remember)
         yield client
+    if mutations:
+        with session_factory(engine)() as session:
+            audited = set(
+                session.scalars(
+                    select(AuditEvent.request_id).where(AuditEvent.request_id.in_(mutations))
+                )
+            )
+        missing = [m for m in mutations if m not in audited]
+        assert not missing, f"{len(missing)} of {len(mutations)} mutations left no audit row"
 
 
 @pytest.fixture

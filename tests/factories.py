@@ -14,15 +14,23 @@ from leadledger.leads.models import Lead
 from leadledger.leads.schemas import LeadCreate
 from leadledger.lifecycle import service as lifecycle
 from leadledger.users import service as user_service
-from leadledger.users.models import Role, Team, User
+from leadledger.users.models import Role, Team, TokenScope, User
 
 _seq = itertools.count(1)
 TEST_ACTOR = Actor(label="test")
 
 
-def make_team(session: Session, *, key: str | None = None, kind: str = "sdr") -> Team:
+def make_team(
+    session: Session, *, key: str | None = None, kind: str = "sdr", parent: Team | None = None
+) -> Team:
     key = key or f"team_{next(_seq)}"
-    return user_service.add_team(session, key=key, name=key.title(), kind=TeamKind(kind))
+    return user_service.add_team(
+        session,
+        key=key,
+        name=key.title(),
+        kind=TeamKind(kind),
+        parent_key=parent.key if parent else None,
+    )
 
 
 def make_user(
@@ -34,8 +42,18 @@ def make_user(
     )
 
 
-def make_token(session: Session, user: User, *, now: datetime) -> str:
-    return user_service.create_token(session, user, name="test", now=now)[1]
+def make_token(
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    scope: str = "admin",
+    expires_at: datetime | None = None,
+) -> str:
+    """A token whose scope does not narrow the user's role unless asked."""
+    return user_service.create_token(
+        session, user, name="test", now=now, scope=TokenScope(scope), expires_at=expires_at
+    )[1]
 
 
 def make_lead(session: Session, *, now: datetime, stage: str | None = None, **overrides) -> Lead:

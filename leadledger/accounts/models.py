@@ -1,6 +1,7 @@
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from leadledger.core.audit import AuditSpec
 from leadledger.core.db import Base, TimestampMixin
 
 
@@ -8,6 +9,7 @@ class Account(Base, TimestampMixin):
     """A company. ``domain`` is stored normalised and is unique when known."""
 
     __tablename__ = "account"
+    __audit__ = AuditSpec(entity="account", actions={"owner_id": "assign"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300))

@@ -4,6 +4,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from leadledger.core.audit import AuditSpec
 from leadledger.core.clock import utcnow
 from leadledger.core.db import Base
 
@@ -12,6 +13,7 @@ class Activity(Base):
     """A touch or event on a lead (form fill, webinar, call, e-mail reply...). Append-only."""
 
     __tablename__ = "activity"
+    __audit__ = AuditSpec(entity="activity", lead="lead_id")
     __table_args__ = (Index("ix_activity_lead_id_at", "lead_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

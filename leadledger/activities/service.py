@@ -1,18 +1,29 @@
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from leadledger.activities.models import Activity
 from leadledger.activities.schemas import ActivityCreate
 from leadledger.core.actor import Actor
+from leadledger.core.errors import Forbidden
 from leadledger.leads import service as lead_service
+from leadledger.users.permissions import Permission
+from leadledger.users.rules import NOTE, Principal
 
 
 def add_activity(
-    session: Session, lead_id: int, data: ActivityCreate, *, actor: Actor, now: datetime
+    session: Session,
+    lead_id: int,
+    data: ActivityCreate,
+    *,
+    actor: Actor,
+    now: datetime,
+    viewer: Principal | None = None,
 ) -> Activity:
-    lead = lead_service.get_lead(session, lead_id, for_update=True)
+    lead = lead_service.get_lead(session, lead_id, viewer=viewer, for_update=True)
+    if data.type == NOTE and viewer is not None and not viewer.can(Permission.note_write):
+        raise Forbidden(f"role '{viewer.role}' may not write notes", loc=["body", "type"])
     at = data.at or now
     row = Activity(
         lead_id=lead.id,
@@ -28,9 +39,12 @@ def add_activity(
     return row
 
 
-def activities_of(session: Session, lead_id: int) -> list[Activity]:
-    return list(
-        session.scalars(
-            select(Activity).where(Activity.lead_id == lead_id).order_by(Activity.at, Activity.id)
-        )
-    )
+def activities_of(
+    session: Session, lead_id: int, *, viewer: Principal | None = None
+) -> list[Activity]:
+    """A lead's activities in time order; internal notes only for those who may read them
+    (``users.rules.can_read_activity``)."""
+    stmt = select(Activity).where(Activity.lead_id == lead_id)
+    if viewer is not None and not viewer.can(Permission.note_read):
+        stmt = stmt.where(or_(Activity.type != NOTE, Activity.actor_id == viewer.user_id))
+    return list(session.scalars(stmt.order_by(Activity.at, Activity.id)))

@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from leadledger.core.audit import AuditSpec
 from leadledger.core.clock import utcnow
 from leadledger.core.db import Base
 
@@ -11,6 +12,8 @@ class ContractVersion(Base):
     """One version of the lead contract. Rows are never changed except ``active``."""
 
     __tablename__ = "contract_version"
+    # the text itself is kept in this row; `contract diff` shows what changed
+    __audit__ = AuditSpec(entity="contract_version", exclude=frozenset({"yaml_text"}))
     __table_args__ = (
         # at most one active version, enforced by the database on both dialects
         Index(

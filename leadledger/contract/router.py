@@ -1,10 +1,16 @@
+from typing import Annotated
+
 from fastapi import APIRouter
 
 from leadledger.contract import service
 from leadledger.contract.schemas import ContractRead, ContractVersionRead
 from leadledger.core.dependencies import SessionDep
 from leadledger.core.schemas import PathId
-from leadledger.users.dependencies import CurrentUser
+from leadledger.users.dependencies import require
+from leadledger.users.permissions import Permission as P
+from leadledger.users.rules import Principal
+
+Reader = Annotated[Principal, require(P.contract_read)]
 
 router = APIRouter(tags=["contract"])
 
@@ -22,15 +28,15 @@ def _read(row) -> ContractRead:  # noqa: ANN001
 
 
 @router.get("/contract", response_model=ContractRead)
-def active_contract(session: SessionDep, user: CurrentUser) -> ContractRead:
+def active_contract(session: SessionDep, viewer: Reader) -> ContractRead:
     return _read(service.get_version(session))
 
 
 @router.get("/contract/versions", response_model=list[ContractVersionRead])
-def contract_versions(session: SessionDep, user: CurrentUser) -> list[ContractVersionRead]:
+def contract_versions(session: SessionDep, viewer: Reader) -> list[ContractVersionRead]:
     return [ContractVersionRead.model_validate(r) for r in service.history(session)]
 
 
 @router.get("/contract/versions/{version}", response_model=ContractRead)
-def contract_version(version: PathId, session: SessionDep, user: CurrentUser) -> ContractRead:
+def contract_version(version: PathId, session: SessionDep, viewer: Reader) -> ContractRead:
     return _read(service.get_version(session, version))

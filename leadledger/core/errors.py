@@ -19,6 +19,9 @@ class LeadLedgerError(Exception):
     def to_dict(self) -> dict:
         return {"error": self.code, "detail": self.message, "loc": self.loc}
 
+    def headers(self) -> dict[str, str] | None:
+        return None
+
 
 class ConfigurationError(LeadLedgerError):
     """The settings are invalid; raised before anything connects."""
@@ -36,6 +39,9 @@ class Unauthorized(LeadLedgerError):
     status = 401
     code = "unauthorized"
 
+    def headers(self) -> dict[str, str] | None:
+        return {"WWW-Authenticate": "Bearer"}
+
 
 class Forbidden(LeadLedgerError):
     status = 403
@@ -52,11 +58,26 @@ class Conflict(LeadLedgerError):
     code = "conflict"
 
 
+class TooManyRequests(LeadLedgerError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
+
+
 class Unavailable(LeadLedgerError):
     """A temporary condition (a busy database); the client should retry."""
 
     status = 503
     code = "unavailable"
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": "1"}
 
 
 def describe(error: dict) -> str:

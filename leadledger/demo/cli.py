@@ -7,12 +7,14 @@ from typing import Annotated
 import typer
 from sqlalchemy.engine import make_url
 
+from leadledger.core.audit import AuditContext, acting_as
 from leadledger.core.clock import get_clock
 from leadledger.core.config import get_settings
 from leadledger.core.db import session_scope
 from leadledger.core.errors import InvalidInput
 from leadledger.demo.service import DEMO_ADMIN, seed
 from leadledger.users import service as user_service
+from leadledger.users.models import TokenScope
 
 
 def demo(
@@ -36,10 +38,10 @@ def demo(
     url = f"sqlite:///{db_file.resolve()}"
     cli.use_database(url)
     cli.init_database(quiet=True)
-    with session_scope() as session:
+    with acting_as(AuditContext(actor="system:demo", source="demo")), session_scope() as session:
         result = seed(session, now=get_clock().now(), rng=random.Random(seed_value), leads=leads)
         _row, token = user_service.create_token(
-            session, result.admin, name="demo", now=get_clock().now()
+            session, result.admin, name="demo", now=get_clock().now(), scope=TokenScope.admin
         )
     base = f"http://{host}:{port}"
     # plain echo: a terminal must not wrap the token

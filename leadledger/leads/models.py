@@ -1,9 +1,10 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from leadledger.core.audit import AuditSpec
 from leadledger.core.clock import utcnow
 from leadledger.core.db import Base
 
@@ -12,6 +13,11 @@ class Lead(Base):
     """A person. ``stage`` and the milestone timestamps are written only by ``lifecycle``."""
 
     __tablename__ = "lead"
+    __audit__ = AuditSpec(
+        entity="lead",
+        lead="id",
+        actions={"stage": "transition", "owner_id": "assign"},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str | None] = mapped_column(String(100))
@@ -41,6 +47,13 @@ class Lead(Base):
     closed_at: Mapped[datetime | None]
     recycle_count: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_at: Mapped[datetime | None]
+
+    # contact preferences (consent is the opt-in: where and when the person gave it)
+    consent_source: Mapped[str | None] = mapped_column(String(200))
+    consent_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+    do_not_call: Mapped[bool] = mapped_column(Boolean, default=False)
+    erased_at: Mapped[datetime | None]  # personal fields blanked on the person's request
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

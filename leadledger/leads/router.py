@@ -14,24 +14,28 @@ from leadledger.leads.schemas import (
     LeadRead,
     LeadUpdate,
 )
-from leadledger.users.dependencies import CurrentUser
-from leadledger.users.service import actor_of
+from leadledger.users.dependencies import require
+from leadledger.users.permissions import Permission as P
+from leadledger.users.rules import Principal
 
 router = APIRouter(tags=["leads"])
 
 
 @router.post("/leads", status_code=201, response_model=LeadRead)
 def create_lead(
-    body: LeadCreate, session: SessionDep, user: CurrentUser, clock: ClockDep
+    body: LeadCreate,
+    session: SessionDep,
+    viewer: Annotated[Principal, require(P.lead_create)],
+    clock: ClockDep,
 ) -> LeadRead:
-    lead = service.create_lead(session, body, actor=actor_of(user), now=clock.now(), creator=user)
+    lead = service.create_lead(session, body, actor=viewer.actor, now=clock.now(), viewer=viewer)
     return LeadRead.model_validate(lead)
 
 
 @router.get("/leads", response_model=LeadPage)
 def list_leads(
     session: SessionDep,
-    user: CurrentUser,
+    viewer: Annotated[Principal, require(P.lead_read)],
     stage: Annotated[list[str], Query(description="repeat for several stages")] = [],  # noqa: B006
     owner_id: QueryId = None,
     team_id: QueryId = None,
@@ -58,17 +62,26 @@ def list_leads(
         },
         prefix="query",
     )
-    rows, next_cursor = service.list_leads(session, filters, sort=sort, cursor=cursor, limit=limit)
+    rows, next_cursor = service.list_leads(
+        session, filters, viewer=viewer, sort=sort, cursor=cursor, limit=limit
+    )
     return LeadPage(items=[LeadRead.model_validate(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/leads/{lead_id}", response_model=LeadRead)
-def get_lead(lead_id: PathId, session: SessionDep, user: CurrentUser) -> LeadRead:
-    return LeadRead.model_validate(service.get_lead(session, lead_id))
+def get_lead(
+    lead_id: PathId, session: SessionDep, viewer: Annotated[Principal, require(P.lead_read)]
+) -> LeadRead:
+    return LeadRead.model_validate(service.get_lead(session, lead_id, viewer=viewer))
 
 
 @router.patch("/leads/{lead_id}", response_model=LeadRead)
 def update_lead(
-    lead_id: PathId, body: LeadUpdate, session: SessionDep, user: CurrentUser, clock: ClockDep
+    lead_id: PathId,
+    body: LeadUpdate,
+    session: SessionDep,
+    viewer: Annotated[Principal, require(P.lead_update)],
+    clock: ClockDep,
 ) -> LeadRead:
-    return LeadRead.model_validate(service.update_lead(session, lead_id, body, now=clock.now()))
+    lead = service.update_lead(session, lead_id, body, now=clock.now(), viewer=viewer)
+    return LeadRead.model_validate(lead)

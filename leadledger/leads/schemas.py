@@ -39,12 +39,27 @@ class LeadFields(Input):
     account_id: Id | None = None
     owner_id: Id | None = None
     custom: JsonObject | None = Field(default=None, description="your own fields; merged on PATCH")
+    consent_source: str | None = Field(
+        default=None, max_length=200, description="where the person opted in (form, event...)"
+    )
+    consent_at: UtcDateTime | None = Field(default=None, description="when they opted in")
+    unsubscribed_at: UtcDateTime | None = Field(
+        default=None, description="when they unsubscribed; null to subscribe again"
+    )
+    do_not_call: bool | None = None
 
     @field_validator("custom")
     @classmethod
     def _custom_not_null(cls, v: dict | None) -> dict:
         if v is None:
             raise ValueError("cannot be null; send {} for no custom fields")
+        return v
+
+    @field_validator("do_not_call")
+    @classmethod
+    def _flag_not_null(cls, v: bool | None) -> bool:
+        if v is None:
+            raise ValueError("cannot be null; send true or false")
         return v
 
 
@@ -105,6 +120,11 @@ class LeadRead(BaseModel):
     closed_at: datetime | None
     recycle_count: int
     last_activity_at: datetime | None
+    consent_source: str | None
+    consent_at: datetime | None
+    unsubscribed_at: datetime | None
+    do_not_call: bool
+    erased_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

@@ -8,14 +8,17 @@ from sqlalchemy.orm import Session
 from leadledger.accounts import service as account_service
 from leadledger.contract import service as contract_service
 from leadledger.core.actor import Actor
-from leadledger.core.errors import InvalidInput, NotFound
+from leadledger.core.errors import Forbidden, InvalidInput, NotFound
 from leadledger.core.normalize import email_domain
 from leadledger.core.pagination import clamp_limit, contains, page_of, paginate, parse_sort
 from leadledger.leads.models import Lead
+from leadledger.leads.queries import visible
 from leadledger.leads.schemas import LeadCreate, LeadFilters, LeadUpdate
 from leadledger.lifecycle import service as lifecycle
+from leadledger.privacy import service as privacy_service
 from leadledger.users import service as user_service
-from leadledger.users.models import User
+from leadledger.users.permissions import Reach
+from leadledger.users.rules import Principal
 
 SORTS = {
     "created_at": Lead.created_at,
@@ -25,16 +28,22 @@ SORTS = {
 }
 
 
-def get_lead(session: Session, lead_id: int, *, for_update: bool = False) -> Lead:
-    """The lead, or ``NotFound``. ``for_update`` locks its row until the transaction ends
-    (PostgreSQL), for changes computed from its current values."""
-    lead = session.get(Lead, lead_id, with_for_update=for_update)
+def get_lead(
+    session: Session, lead_id: int, *, viewer: Principal | None = None, for_update: bool = False
+) -> Lead:
+    """The lead, or ``NotFound`` (also when ``viewer`` may not see it: a 404, so its existence
+    is not confirmed). ``for_update`` locks its row until the transaction ends (PostgreSQL), for
+    changes computed from its current values."""
+    stmt = select(Lead).where(Lead.id == lead_id, visible(viewer))
+    if for_update:
+        stmt = stmt.with_for_update(of=Lead)
+    lead = session.scalars(stmt).first()
     if lead is None:
         raise NotFound(f"no lead {lead_id}", loc=["path", "lead_id"])
     return lead
 
 
-def _check_refs(session: Session, fields: dict) -> None:
+def _check_refs(session: Session, fields: dict, viewer: Principal | None) -> None:
     for name, exists, what in (
         ("account_id", account_service.account_exists, "account"),
         ("owner_id", user_service.user_exists, "user"),
@@ -43,40 +52,65 @@ def _check_refs(session: Session, fields: dict) -> None:
         ref = fields.get(name)
         if ref is not None and not exists(session, ref):
             raise InvalidInput(f"no {what} {ref}", loc=["body", name])
+    if viewer is None or viewer.reach is Reach.all:
+        return
+    # a user who sees only their teams' leads may not hand one to, or credit, another team
+    team = fields.get("creating_team_id")
+    if team is not None and team not in viewer.team_ids:
+        raise Forbidden(f"team {team} is not yours to credit", loc=["body", "creating_team_id"])
+    owner = fields.get("owner_id")
+    if owner is not None and owner != viewer.user_id:
+        owner_team = user_service.team_of(session, owner)
+        if owner_team is None or owner_team not in viewer.team_ids:
+            raise Forbidden(f"user {owner} is not in your team", loc=["body", "owner_id"])
 
 
 def create_lead(
-    session: Session, data: LeadCreate, *, actor: Actor, now: datetime, creator: User | None = None
+    session: Session,
+    data: LeadCreate,
+    *,
+    actor: Actor,
+    now: datetime,
+    viewer: Principal | None = None,
 ) -> Lead:
     fields = data.model_dump(exclude={"stage"}, exclude_none=True)
-    _check_refs(session, fields)
+    _check_refs(session, fields, viewer)
+    privacy_service.refuse_or_lift(session, data.email, consent=bool(data.consent_source))
     if "domain" not in fields and data.email:
         fields["domain"] = email_domain(data.email)
-    if "creating_team_id" not in fields and creator is not None:
-        fields["creating_team_id"] = creator.team_id
+    if "creating_team_id" not in fields and actor.user_id is not None:
+        fields["creating_team_id"] = user_service.team_of(session, actor.user_id)
     lead = Lead(
         **fields,
         created_by_id=actor.user_id,
-        stage="",  # set by lifecycle.start below, in the same flush
-        stage_changed_at=now,
-        contract_version=0,
         recycle_count=0,
         created_at=now,
         updated_at=now,
     )
     lead.custom = lead.custom or {}
     session.add(lead)
-    session.flush()
-    lifecycle.start(session, lead, data.stage, actor=actor, now=now)
+    # lifecycle.start sets the stage before the lead is first written: no autoflush before it
+    with session.no_autoflush:
+        lifecycle.start(session, lead, data.stage, actor=actor, now=now)
     return lead
 
 
-def update_lead(session: Session, lead_id: int, data: LeadUpdate, *, now: datetime) -> Lead:
-    lead = get_lead(session, lead_id, for_update=True)
+def update_lead(
+    session: Session,
+    lead_id: int,
+    data: LeadUpdate,
+    *,
+    now: datetime,
+    viewer: Principal | None = None,
+) -> Lead:
+    lead = get_lead(session, lead_id, viewer=viewer, for_update=True)
     changes = data.model_dump(exclude_unset=True)
-    _check_refs(session, changes)
+    _check_refs(session, changes, viewer)
     if "custom" in changes:
         changes["custom"] = {**(lead.custom or {}), **changes["custom"]}
+    if changes.get("email") and changes["email"] != lead.email:
+        consent = changes.get("consent_source") or lead.consent_source
+        privacy_service.refuse_or_lift(session, changes["email"], consent=bool(consent))
     if changes.get("email") and "domain" not in changes:
         changes["domain"] = email_domain(changes["email"])
     email = changes.get("email", lead.email)
@@ -101,13 +135,14 @@ def list_leads(
     session: Session,
     filters: LeadFilters,
     *,
+    viewer: Principal | None = None,
     sort: str = "-created_at",
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[Lead], str | None]:
     order = parse_sort(sort, SORTS)
     limit = clamp_limit(limit)
-    stmt = select(Lead)
+    stmt = select(Lead).where(visible(viewer))
     if filters.stage:
         contract = contract_service.active(session).contract
         unknown = [s for s in filters.stage if contract.stage(s) is None]

@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from leadledger.core.audit import AuditSpec
 from leadledger.core.db import Base
 
 
@@ -10,6 +11,7 @@ class LeadTransition(Base):
     """One move of a lead between stages. Append-only: rows are never updated or deleted."""
 
     __tablename__ = "lead_transition"
+    __audit__ = AuditSpec(entity="lead_transition", lead="lead_id")
     __table_args__ = (
         Index("ix_lead_transition_lead_id_at", "lead_id", "at"),
         Index("ix_lead_transition_to_stage_at", "to_stage", "at"),

@@ -11,9 +11,11 @@ from leadledger.contract import service as contract_service
 from leadledger.core.actor import Actor
 from leadledger.core.errors import Conflict, InvalidInput, NotFound
 from leadledger.leads.models import Lead
+from leadledger.leads.queries import visible
 from leadledger.lifecycle import rules
 from leadledger.lifecycle.models import LeadTransition
 from leadledger.lifecycle.schemas import HistoryEntry, TransitionRead
+from leadledger.users.rules import Principal
 
 STAMPED = (
     "mql_at",
@@ -51,6 +53,8 @@ def _record(
         setattr(lead, name, value)
     lead.contract_version = version
     lead.updated_at = at
+    if lead.id is None:  # a new lead is inserted with its first stage already set
+        session.flush()
     row = LeadTransition(
         lead_id=lead.id,
         from_stage=frm,
@@ -70,8 +74,8 @@ def _record(
 def start(
     session: Session, lead: Lead, stage: str | None, *, actor: Actor, now: datetime
 ) -> LeadTransition:
-    """Place a new (flushed) lead in ``stage``, or the contract's default entry stage, recorded
-    as a transition from nothing."""
+    """Place a new lead in ``stage``, or the contract's default entry stage, recorded as a
+    transition from nothing."""
     current = contract_service.active(session)
     stage = stage or current.contract.default_entry_stage()
     refusal = rules.check_transition(current.contract, None, stage, None)
@@ -93,10 +97,14 @@ def transition(
     now: datetime,
     reason: str | None = None,
     note: str | None = None,
+    viewer: Principal | None = None,
 ) -> LeadTransition:
     """Move a lead, or raise ``Conflict`` (illegal move) / ``InvalidInput`` (unknown stage,
-    missing or unknown reason). Nothing is written when the move is refused."""
-    lead = session.scalar(select(Lead).where(Lead.id == lead_id).with_for_update())
+    missing or unknown reason) / ``NotFound`` (also a lead ``viewer`` may not see). Nothing is
+    written when the move is refused."""
+    lead = session.scalar(
+        select(Lead).where(Lead.id == lead_id, visible(viewer)).with_for_update(of=Lead)
+    )
     if lead is None:
         raise NotFound(f"no lead {lead_id}", loc=["path", "lead_id"])
     current = contract_service.active(session)
@@ -130,13 +138,15 @@ def transitions_of(session: Session, lead_id: int) -> list[LeadTransition]:
     )
 
 
-def history(session: Session, lead_id: int) -> list[HistoryEntry]:
+def history(
+    session: Session, lead_id: int, *, viewer: Principal | None = None
+) -> list[HistoryEntry]:
     """Transitions and activities of a lead, merged in time order (ties: moves first)."""
     # imported here: both import this module (leads create through start(), activities lock leads)
     from leadledger.activities import service as activity_service
     from leadledger.leads import service as lead_service
 
-    lead_service.get_lead(session, lead_id)
+    lead_service.get_lead(session, lead_id, viewer=viewer)
     entries = [
         HistoryEntry(
             kind="transition",
@@ -156,6 +166,6 @@ def history(session: Session, lead_id: int) -> list[HistoryEntry]:
             summary=a.type,
             detail=ActivityRead.model_validate(a).model_dump(mode="json"),
         )
-        for a in activity_service.activities_of(session, lead_id)
+        for a in activity_service.activities_of(session, lead_id, viewer=viewer)
     ]
     return sorted(entries, key=lambda e: (e.at, e.kind != "transition", e.id))

@@ -6,6 +6,7 @@ from typer.testing import CliRunner
 from leadledger.cli import app
 from leadledger.contract import service as contract_service
 from leadledger.contract.rules import default_contract_text
+from leadledger.core import migrate
 from leadledger.core.config import get_settings
 from leadledger.lifecycle import service as lifecycle
 from tests.factories import make_lead
@@ -31,7 +32,9 @@ def test_init_twice_on_an_empty_database(empty_database_url):
 
 def test_db_downgrade_and_upgrade(empty_database_url):
     run("db", "upgrade")
-    assert "base (empty)" in run("db", "downgrade", "-1", "--yes").output
+    head = migrate.head_revision()
+    assert f"schema at {head}" not in run("db", "downgrade", "-1", "--yes").output
+    assert "base (empty)" in run("db", "downgrade", "base", "--yes").output
     assert "current: none" in run("db", "current").output
     run("init")
     assert "by leadledger init" in run("contract", "history").output
