@@ -1,5 +1,6 @@
 """The FastAPI application factory: routers under /api/v1 and one error shape for every 4xx."""
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -12,9 +13,12 @@ from leadledger import __version__
 from leadledger.accounts.router import router as accounts_router
 from leadledger.activities.router import router as activities_router
 from leadledger.audit.router import router as audit_router
+from leadledger.capture import service as capture_service
+from leadledger.capture.router import router as capture_router
 from leadledger.contract.router import router as contract_router
 from leadledger.core.db import get_engine
-from leadledger.core.errors import LeadLedgerError, describe, format_loc
+from leadledger.core.clock import get_clock
+from leadledger.core.errors import InvalidInput, LeadLedgerError, describe, format_loc
 from leadledger.core.middleware import RequestContext
 from leadledger.leads.router import router as leads_router
 from leadledger.lifecycle.router import router as lifecycle_router
@@ -22,6 +26,7 @@ from leadledger.privacy.router import router as privacy_router
 from leadledger.users.router import router as users_router
 
 log = logging.getLogger("leadledger")
+INTAKE_PATHS = {"/api/v1/leads", "/api/v1/leads:batch"}
 
 HTTP_CODES = {
     400: "bad_request",
@@ -73,7 +78,19 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _format_validation(exc)
+        response = _format_validation(exc)
+        if request.method == "POST" and request.url.path in INTAKE_PATHS:
+            # a capture that never reached the route is still kept for the operator
+            detail = json.loads(response.body)
+            capture_service.log_failure(
+                channel="api",
+                via=request.url.path,
+                client=request.client.host if request.client else None,
+                error=InvalidInput(detail["detail"], loc=detail["loc"]),
+                payload=exc.body,
+                now=get_clock().now(),
+            )
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -102,6 +119,7 @@ def create_app() -> FastAPI:
         return JSONResponse({"status": "ready"})
 
     for router in (
+        capture_router,
         leads_router,
         lifecycle_router,
         activities_router,

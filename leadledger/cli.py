@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from leadledger.audit.cli import audit
+from leadledger.capture.cli import app as intake_app
 from leadledger.contract import service as contract_service
 from leadledger.contract.cli import app as contract_app
 from leadledger.core import audit as audit_trail
@@ -27,6 +28,7 @@ app.add_typer(leads_app, name="leads")
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(intake_app, name="intake")
 app.command("demo")(demo)
 app.command("audit")(audit)
 app.command("permissions")(permissions)

@@ -2,9 +2,12 @@
 
 from leadledger.accounts.models import Account
 from leadledger.activities.models import Activity
+from leadledger.capture.models import IdempotencyKey, IntakeError, RateCounter
 from leadledger.contract.models import ContractVersion
 from leadledger.core.audit import AuditEvent
 from leadledger.core.db import Base
+from leadledger.forms.models import Form
+from leadledger.imports.models import ImportJob, SavedMapping
 from leadledger.leads.models import Lead
 from leadledger.lifecycle.models import LeadTransition
 from leadledger.privacy.models import Tombstone
@@ -17,8 +20,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "ContractVersion",
+    "Form",
+    "IdempotencyKey",
+    "ImportJob",
+    "IntakeError",
     "Lead",
     "LeadTransition",
+    "RateCounter",
+    "SavedMapping",
     "Team",
     "Tombstone",
     "User",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -216,6 +216,13 @@ class RecycleRule(Frozen):
     cooldown_days: int = Field(ge=0, default=0)
 
 
+class CaptureRules(Frozen):
+    default_region: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$", description="ISO country for phones without +code"
+    )
+    require: Literal["email_or_phone", "email"] = "email_or_phone"
+
+
 class Contract(Frozen):
     name: str
     description: str = ""
@@ -231,6 +238,7 @@ class Contract(Frozen):
     routing: Routing
     ownership: Ownership
     recycle: RecycleRule
+    capture: CaptureRules = CaptureRules()
 
     # lookups used by the rules
     def stage(self, name: str) -> Stage | None:

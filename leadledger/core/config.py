@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     page_size_max: int = Field(
         default=500, ge=1, description="Largest page a list request may ask."
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where browsers reach this server; used in form snippets.",
+    )
+    form_rate_limit: int = Field(
+        default=20, ge=1, description="Form posts per second accepted from one client address."
+    )
+    intake_retention_days: int = Field(
+        default=30, ge=1, description="Days failed captures and raw payloads are kept."
+    )
+    import_dir: str = Field(
+        default="imports", description="Folder for uploaded import files and their error files."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> "Settings":

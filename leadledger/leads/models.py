@@ -26,15 +26,22 @@ class Lead(Base):
     phone: Mapped[str | None] = mapped_column(String(40))
     title: Mapped[str | None] = mapped_column(String(200))
     company_name: Mapped[str | None] = mapped_column(String(300), index=True)
+    company_key: Mapped[str | None] = mapped_column(String(300), index=True)  # matching key
+    seniority: Mapped[str | None] = mapped_column(String(30))
+    department: Mapped[str | None] = mapped_column(String(30))
     domain: Mapped[str | None] = mapped_column(String(255), index=True)
     country: Mapped[str | None] = mapped_column(String(2))
     source: Mapped[str | None] = mapped_column(String(50), index=True)
     program: Mapped[str | None] = mapped_column(String(200))
+    utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    via: Mapped[str | None] = mapped_column(String(200))  # form:<key>, api:<token>, import:<id>
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)
     creating_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    raw: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # as captured, unnormalised
+    problems: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # field -> why flagged
 
     stage: Mapped[str] = mapped_column(String(50), index=True)
     stage_changed_at: Mapped[datetime]

@@ -8,7 +8,6 @@ from leadledger.core.schemas import PathId, QueryId, parse_input
 from leadledger.leads import service
 from leadledger.leads.schemas import (
     Channel,
-    LeadCreate,
     LeadFilters,
     LeadPage,
     LeadRead,
@@ -19,17 +18,6 @@ from leadledger.users.permissions import Permission as P
 from leadledger.users.rules import Principal
 
 router = APIRouter(tags=["leads"])
-
-
-@router.post("/leads", status_code=201, response_model=LeadRead)
-def create_lead(
-    body: LeadCreate,
-    session: SessionDep,
-    viewer: Annotated[Principal, require(P.lead_create)],
-    clock: ClockDep,
-) -> LeadRead:
-    lead = service.create_lead(session, body, actor=viewer.actor, now=clock.now(), viewer=viewer)
-    return LeadRead.model_validate(lead)
 
 
 @router.get("/leads", response_model=LeadPage)

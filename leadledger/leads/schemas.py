@@ -120,6 +120,13 @@ class LeadRead(BaseModel):
     closed_at: datetime | None
     recycle_count: int
     last_activity_at: datetime | None
+    company_key: str | None
+    seniority: str | None
+    department: str | None
+    utm: dict[str, str]
+    via: str | None
+    raw: dict[str, Any]
+    problems: dict[str, str]
     consent_source: str | None
     consent_at: datetime | None
     unsubscribed_at: datetime | None

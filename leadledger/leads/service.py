@@ -1,8 +1,9 @@
 """Leads: create, read, edit, list. Stage moves go through ``lifecycle.service``."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from leadledger.accounts import service as account_service
@@ -72,7 +73,10 @@ def create_lead(
     actor: Actor,
     now: datetime,
     viewer: Principal | None = None,
+    derived: dict[str, Any] | None = None,
 ) -> Lead:
+    """``derived`` holds what capture worked out (company key, seniority, raw values...),
+    never what a client sent."""
     fields = data.model_dump(exclude={"stage"}, exclude_none=True)
     _check_refs(session, fields, viewer)
     privacy_service.refuse_or_lift(session, data.email, consent=bool(data.consent_source))
@@ -82,6 +86,7 @@ def create_lead(
         fields["creating_team_id"] = user_service.team_of(session, actor.user_id)
     lead = Lead(
         **fields,
+        **{k: v for k, v in (derived or {}).items() if v is not None},
         created_by_id=actor.user_id,
         recycle_count=0,
         created_at=now,
@@ -124,6 +129,32 @@ def update_lead(
     return lead
 
 
+def is_visible(session: Session, lead_id: int, viewer: Principal | None) -> bool:
+    return session.scalar(select(Lead.id).where(Lead.id == lead_id, visible(viewer))) is not None
+
+
+def find_by_email(session: Session, email: str) -> Lead | None:
+    """The earliest lead with this (normalised) e-mail, locked for the change that follows."""
+    return session.scalars(
+        select(Lead).where(Lead.email == email).order_by(Lead.id).limit(1).with_for_update()
+    ).first()
+
+
+FILLABLE = ("first_name", "last_name", "phone", "title", "company_name", "country", "domain")
+
+
+def fill_blanks(session: Session, lead: Lead, values: dict[str, Any], *, now: datetime) -> None:
+    """A later capture completes a known person's empty fields; it never overwrites."""
+    changed = False
+    for name in FILLABLE:
+        if getattr(lead, name) is None and values.get(name):
+            setattr(lead, name, values[name])
+            changed = True
+    if changed:
+        lead.updated_at = now
+        session.flush()
+
+
 def note_activity(lead: Lead, at: datetime, *, now: datetime) -> None:
     """Keep ``last_activity_at`` the latest activity time (activities may arrive late)."""
     if lead.last_activity_at is None or at > lead.last_activity_at:
@@ -142,6 +173,16 @@ def list_leads(
 ) -> tuple[list[Lead], str | None]:
     order = parse_sort(sort, SORTS)
     limit = clamp_limit(limit)
+    stmt = select_leads(session, filters, viewer=viewer)
+    rows = list(session.scalars(paginate(stmt, order, Lead.id, cursor, limit)))
+    return page_of(rows, order, limit)
+
+
+def select_leads(
+    session: Session, filters: LeadFilters, *, viewer: Principal | None = None
+) -> Select[tuple[Lead]]:
+    """The leads ``viewer`` may read that match ``filters``, unordered: the one query behind
+    lists, counts and exports. An unknown stage raises ``InvalidInput``."""
     stmt = select(Lead).where(visible(viewer))
     if filters.stage:
         contract = contract_service.active(session).contract
@@ -172,5 +213,4 @@ def list_leads(
                 Lead.company_name.ilike(like, escape="\\"),
             )
         )
-    rows = list(session.scalars(paginate(stmt, order, Lead.id, cursor, limit)))
-    return page_of(rows, order, limit)
+    return stmt

@@ -25,10 +25,11 @@ from leadledger.lifecycle.schemas import TransitionRead
 from leadledger.privacy.models import Tombstone
 from leadledger.privacy.schemas import ErasureRead, PrivacyExport
 
-# the lead columns that name or reach a person; company, stage and dates stay for reports
+# the lead columns that name or reach a person (and custom, raw and problems, which may quote
+# them); company, stage and dates stay for reports
 PERSONAL = ("first_name", "last_name", "email", "phone", "title", "consent_source")
 # keys inside audit changes that held personal values (lead columns, activity payloads, notes)
-PERSONAL_KEYS = frozenset(PERSONAL) | {"custom", "payload", "note"}
+PERSONAL_KEYS = frozenset(PERSONAL) | {"custom", "raw", "problems", "payload", "note"}
 
 
 def email_hash(email: str) -> str:
@@ -151,7 +152,7 @@ def erase(session: Session, email: str, *, now: datetime) -> ErasureRead:
         for lead in leads:
             for name in PERSONAL:
                 setattr(lead, name, None)
-            lead.custom = {}
+            lead.custom, lead.raw, lead.problems = {}, {}, {}
             lead.erased_at = now
             lead.updated_at = now
         for activity in session.scalars(select(Activity).where(Activity.lead_id.in_(ids))):

@@ -15,6 +15,9 @@ class Permission(StrEnum):
     lead_update = "lead:update"
     lead_move = "lead:move"
     lead_export = "lead:export"
+    lead_import = "lead:import"
+    intake_manage = "intake:manage"  # the log of failed captures: read, replay
+    form_manage = "form:manage"
     activity_create = "activity:create"
     note_read = "note:read"  # internal notes written by others
     note_write = "note:write"
@@ -52,6 +55,8 @@ _WORK = frozenset(
     }
 )
 
+_CAPTURE_OPS = frozenset({P.lead_import, P.intake_manage, P.form_manage})
+
 
 @dataclass(frozen=True)
 class RoleRule:
@@ -63,16 +68,16 @@ class RoleRule:
 ROLES: dict[Role, RoleRule] = {
     Role.admin: RoleRule(frozenset(Permission), Reach.all, "everything, on every lead"),
     Role.leader: RoleRule(
-        _WORK | {P.lead_export, P.contract_apply},
+        _WORK | _CAPTURE_OPS | {P.lead_export, P.contract_apply},
         Reach.all,
-        "reads and works every lead, exports, applies contract versions",
+        "reads and works every lead, imports and exports, applies contract versions",
     ),
     Role.marketing: RoleRule(
-        (_WORK - {P.note_write}) | {P.lead_export},
+        (_WORK - {P.note_write}) | _CAPTURE_OPS | {P.lead_export},
         Reach.team,
-        "its team's leads (its programs); reads sales notes but does not write notes",
+        "its team's leads (its programs), forms and imports; reads sales notes, writes none",
     ),
-    Role.sdr: RoleRule(_WORK, Reach.team, "own and team leads"),
+    Role.sdr: RoleRule(_WORK | {P.lead_import}, Reach.team, "own and team leads; imports lists"),
     Role.ae: RoleRule(_WORK, Reach.team, "own and team leads"),
     Role.partner: RoleRule(
         frozenset(
@@ -94,7 +99,7 @@ _READ = frozenset(p for p in Permission if p.value.endswith(":read"))
 SCOPES: dict[TokenScope, frozenset[Permission]] = {
     TokenScope.capture: frozenset({P.lead_create}),
     TokenScope.read: _READ,
-    TokenScope.write: _READ | (_WORK - {P.user_read}),
+    TokenScope.write: _READ | (_WORK - {P.user_read}) | {P.lead_import},
     TokenScope.admin: frozenset(Permission),
 }
 """A token can never do more than its user's role; its scope narrows it further."""

@@ -69,9 +69,9 @@ class TestCreate:
         [
             ({"email": "not-an-email"}, "email", "email"),
             ({"email": "a@b.io", "shoe_size": 44}, "shoe_size", "unknown field"),
-            ({"email": "a@b.io", "country": "United Kingdom"}, "country", "ISO 3166"),
+            ({"email": "a@b.io", "first_name": "x" * 101}, "first_name", "at most 100"),
             ({"email": "a@b.io", "source": "carrier_pigeon"}, "source", "source"),
-            ({"first_name": "Only"}, "body", "email or a phone"),
+            ({"first_name": "Only"}, "email", "email or a phone"),
             ({"email": "a@b.io", "owner_id": "abc"}, "owner_id", "owner_id"),
         ],
     )

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, String, Text, func, select
 
 from leadledger.leads.models import Lead
 from leadledger.models import Base
-from tests.factories import make_team, make_token, make_user
+from tests.factories import make_lead, make_team, make_token, make_user
 
 PERSON = {
     "email": "grace.hopper@navy-example.com",
@@ -58,9 +58,13 @@ def person(client, auth, session, clock):
     first = client.post(
         "/api/v1/leads", json=PERSON | {"custom": {"linkedin": "in/gracewell"}}, headers=auth
     ).json()
-    second = client.post(
-        "/api/v1/leads", json=PERSON | {"title": "Rear Admiral"}, headers=partner_auth
-    ).json()
+    # a second lead of the same person, as an import from before matching would have made
+    second_id = make_lead(session, now=clock.now(), **PERSON, owner_id=partner.id).id
+    session.commit()
+    second = client.get(f"/api/v1/leads/{second_id}", headers=partner_auth).json()
+    client.post(
+        "/api/v1/leads", json=PERSON | {"title": "Rear Admiral"}, headers=auth
+    )  # known by e-mail: a touch on the first lead
     client.patch(f"/api/v1/leads/{first['id']}", json={"title": "Commodore"}, headers=auth)
     client.post(
         f"/api/v1/leads/{first['id']}/activities",
@@ -89,7 +93,7 @@ def test_export_then_erase_leaves_no_trace_and_keeps_the_funnel(client, auth, se
     assert exported.status_code == 200
     data = exported.json()
     assert sorted(lead["id"] for lead in data["leads"]) == sorted([first["id"], second["id"]])
-    assert {a["type"] for a in data["activities"]} == {"form_fill", "note"}
+    assert {a["type"] for a in data["activities"]} == {"capture", "form_fill", "note"}
     assert any(t["note"] == "Gracewell asked for a demo" for t in data["transitions"])
     assert any(e["action"] == "lead.update" for e in data["audit"])
     session.commit()
@@ -120,10 +124,8 @@ def test_an_erased_person_is_captured_again_only_with_new_consent(client, auth, 
         headers=auth,
     )
     assert consented.status_code == 201
-    assert (
-        client.post("/api/v1/leads", json={"email": PERSON["email"]}, headers=auth).status_code
-        == 201
-    )
+    known = client.post("/api/v1/leads", json={"email": PERSON["email"]}, headers=auth)
+    assert known.status_code == 200 and known.json()["outcome"] == "merged"
 
 
 def test_erasing_or_exporting_someone_unknown_says_nothing_is_stored(client, auth):
