@@ -72,10 +72,37 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, for_migrations: bool =
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # The threads of one process queue for SQLite's write lock on a Python lock, in order,
+    # rather than in SQLite's busy handler, whose growing sleeps let an unlucky writer wait
+    # past the busy timeout while others overtake it.
+    writers = Lock()
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):  # noqa: ANN001
-        deferred = conn.get_execution_options().get("sqlite_deferred", False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("sqlite_deferred", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not writers.acquire(timeout=busy_timeout_ms / 1000):
+            raise Unavailable("the database is busy; retry in a moment")
+        conn.info["holds_writer_lock"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn) -> None:  # noqa: ANN001
+        if conn.info.pop("holds_writer_lock", False):
+            writers.release()
+
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, _release)
+
+    @event.listens_for(engine.pool, "reset")
+    def _reset(dbapi_conn, record, _state):  # noqa: ANN001
+        # a connection given back with its transaction still open: the pool rolls it back
+        if record.info.pop("holds_writer_lock", False):
+            writers.release()
 
     return engine
 
