@@ -194,14 +194,16 @@ def _audit_flush(session: Session, _flush_context) -> None:  # noqa: ANN001
             if verb == "update" and not changes:
                 continue
             action = next((a for f, a in spec.actions.items() if f in changes), None)
-            ident = inspect(obj).identity
+            state = inspect(obj)
+            # a new row's key is in its attributes by now, though not yet in its identity
+            ident = [state.dict.get(c.key) for c in state.mapper.primary_key]
             rows.append(
                 _row(
                     context,
                     action=f"{spec.entity}.{action if verb == 'update' and action else verb}",
                     entity=spec.entity,
-                    entity_id=ident[0] if ident and len(ident) == 1 else None,
-                    lead_id=inspect(obj).dict.get(spec.lead) if spec.lead else None,
+                    entity_id=ident[0] if len(ident) == 1 else None,
+                    lead_id=state.dict.get(spec.lead) if spec.lead else None,
                     changes=changes,
                 )
             )

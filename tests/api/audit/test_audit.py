@@ -41,6 +41,7 @@ def test_a_lead_story_is_in_the_trail_with_who_where_and_what(client, auth, sess
     assert create["actor"] == "user:admin@example.com"
     assert create["source"] == "api:test"
     assert create["changes"]["email"] == [None, "ada@acme.com"]
+    assert create["entity"] == "lead" and create["entity_id"] == lead_id
     assert by_action["lead.update"]["changes"] == {"title": ["CTO", "CEO"]}
     assert by_action["lead.assign"]["changes"] == {"owner_id": [None, owner.id]}
     assert by_action["lead.transition"]["changes"]["stage"] == ["lead", "mql"]
