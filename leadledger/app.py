@@ -16,10 +16,14 @@ from leadledger.audit.router import router as audit_router
 from leadledger.capture import service as capture_service
 from leadledger.capture.router import router as capture_router
 from leadledger.contract.router import router as contract_router
-from leadledger.core.db import get_engine
 from leadledger.core.clock import get_clock
+from leadledger.core.db import get_engine
 from leadledger.core.errors import InvalidInput, LeadLedgerError, describe, format_loc
 from leadledger.core.middleware import RequestContext
+from leadledger.exports.router import router as exports_router
+from leadledger.forms.router import public_router as public_forms_router
+from leadledger.forms.router import router as forms_router
+from leadledger.imports.router import router as imports_router
 from leadledger.leads.router import router as leads_router
 from leadledger.lifecycle.router import router as lifecycle_router
 from leadledger.privacy.router import router as privacy_router
@@ -120,6 +124,8 @@ def create_app() -> FastAPI:
 
     for router in (
         capture_router,
+        forms_router,
+        exports_router,  # /leads:export: a path of its own, never read as a lead id
         leads_router,
         lifecycle_router,
         activities_router,
@@ -128,7 +134,9 @@ def create_app() -> FastAPI:
         users_router,
         audit_router,
         privacy_router,
+        imports_router,
     ):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(public_forms_router)  # /f/{public_key}: no token, any website
     app.add_middleware(RequestContext)
     return app

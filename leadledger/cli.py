@@ -16,6 +16,9 @@ from leadledger.core.config import get_settings
 from leadledger.core.console import console, new_app
 from leadledger.core.db import dispose_engines, session_scope
 from leadledger.demo.cli import demo
+from leadledger.exports.cli import export
+from leadledger.forms.cli import app as forms_app
+from leadledger.imports.cli import import_file
 from leadledger.leads.cli import app as leads_app
 from leadledger.privacy.cli import app as privacy_app
 from leadledger.users.cli import permissions, teams_app, users_app
@@ -28,9 +31,12 @@ app.add_typer(leads_app, name="leads")
 app.add_typer(users_app, name="users")
 app.add_typer(teams_app, name="teams")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(forms_app, name="forms")
 app.add_typer(intake_app, name="intake")
 app.command("demo")(demo)
 app.command("audit")(audit)
+app.command("import")(import_file)
+app.command("export")(export)
 app.command("permissions")(permissions)
 
 

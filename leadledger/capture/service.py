@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from leadledger.activities import service as activity_service
 from leadledger.activities.schemas import ActivityCreate
-from leadledger.capture.models import IdempotencyKey, IntakeError
+from leadledger.capture.models import IdempotencyKey, IntakeError, RateCounter
 from leadledger.capture.normalize import normalize_lead_fields
 from leadledger.capture.schemas import UTM_FIELDS, CaptureIn, CaptureResult
 from leadledger.contract import service as contract_service
@@ -134,7 +134,6 @@ def capture(
             phone=values.get("phone"),
             title=values.get("title"),
             company_name=values.get("company_name"),
-            domain=values.get("domain"),
             country=values.get("country"),
             source=channel,
             program=program,
@@ -151,6 +150,7 @@ def capture(
         now=now,
         viewer=viewer,
         derived={
+            "domain": values.get("domain"),  # none for free mail: no company to name
             "company_key": values.get("company_key"),
             "seniority": values.get("seniority"),
             "department": values.get("department"),
@@ -294,6 +294,7 @@ def purge(session: Session, *, now: datetime) -> dict[str, int]:
     keys = session.execute(
         delete(IdempotencyKey).where(IdempotencyKey.created_at < now - timedelta(days=1))
     ).rowcount
+    session.execute(delete(RateCounter).where(RateCounter.window_start < now - timedelta(hours=1)))
     return {"intake_errors": errors, "raw_payloads": raws, "idempotency_keys": keys}
 
 

@@ -80,7 +80,7 @@ def create_lead(
     fields = data.model_dump(exclude={"stage"}, exclude_none=True)
     _check_refs(session, fields, viewer)
     privacy_service.refuse_or_lift(session, data.email, consent=bool(data.consent_source))
-    if "domain" not in fields and data.email:
+    if "domain" not in fields and "domain" not in (derived or {}) and data.email:
         fields["domain"] = email_domain(data.email)
     if "creating_team_id" not in fields and actor.user_id is not None:
         fields["creating_team_id"] = user_service.team_of(session, actor.user_id)
@@ -138,6 +138,20 @@ def find_by_email(session: Session, email: str) -> Lead | None:
     return session.scalars(
         select(Lead).where(Lead.email == email).order_by(Lead.id).limit(1).with_for_update()
     ).first()
+
+
+def known_emails(session: Session, emails: list[str]) -> dict[str, tuple[int, str | None]]:
+    """e-mail -> (earliest lead id, how it was captured) for those already known."""
+    known: dict[str, tuple[int, str | None]] = {}
+    for start in range(0, len(emails), 500):
+        rows = session.execute(
+            select(Lead.email, Lead.id, Lead.via)
+            .where(Lead.email.in_(emails[start : start + 500]))
+            .order_by(Lead.id)
+        )
+        for email, lead_id, via in rows:
+            known.setdefault(email, (lead_id, via))
+    return known
 
 
 FILLABLE = ("first_name", "last_name", "phone", "title", "company_name", "country", "domain")

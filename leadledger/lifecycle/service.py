@@ -3,13 +3,14 @@ appended to ``lead_transition``."""
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, String, insert, literal, select
 from sqlalchemy.orm import Session
 
 from leadledger.activities.schemas import ActivityRead
 from leadledger.contract import service as contract_service
 from leadledger.core.actor import Actor
 from leadledger.core.errors import Conflict, InvalidInput, NotFound
+from leadledger.core.types import UTCDateTime
 from leadledger.leads.models import Lead
 from leadledger.leads.queries import visible
 from leadledger.lifecycle import rules
@@ -86,6 +87,46 @@ def start(
     return _record(
         session, lead, None, stage, at=now, actor=actor, reason=None, note=None, judged_by=current
     )
+
+
+def entry(
+    session: Session, stage: str | None, *, at: datetime
+) -> tuple[dict, contract_service.ActiveContract]:
+    """The stage fields of a new lead placed in ``stage`` (or the default entry stage), for a
+    bulk insert that ``start_many`` then records; refused like ``start``."""
+    current = contract_service.active(session)
+    stage = stage or current.contract.default_entry_stage()
+    refusal = rules.check_transition(current.contract, None, stage, None)
+    if refusal:
+        _refuse(rules.Refusal(refusal.kind, "stage", refusal.message))
+    fields = rules.stamps(current.contract, stage, at, {name: None for name in STAMPED})
+    fields.setdefault("recycle_count", 0)
+    return fields | {"contract_version": current.version}, current
+
+
+def start_many(
+    session: Session,
+    lead_ids: Select,
+    stage: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    version: int,
+) -> None:
+    """Record the first move of the leads ``lead_ids`` selects, inserted in bulk with the
+    fields ``entry`` gave (one INSERT ... SELECT)."""
+    ids = lead_ids.subquery()
+    rows = select(
+        ids.c.id,
+        literal(None, String).label("from_stage"),
+        literal(stage, String).label("to_stage"),
+        literal(at, UTCDateTime()).label("at"),
+        literal(actor.label, String).label("actor"),
+        literal(actor.user_id, Integer).label("actor_id"),
+        literal(version, Integer).label("contract_version"),
+    )
+    columns = ["lead_id", "from_stage", "to_stage", "at", "actor", "actor_id", "contract_version"]
+    session.execute(insert(LeadTransition.__table__).from_select(columns, rows))
 
 
 def transition(

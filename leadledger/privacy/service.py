@@ -45,6 +45,21 @@ def is_forgotten(session: Session, email: str) -> bool:
     )
 
 
+def forgotten_among(session: Session, emails: list[str]) -> set[str]:
+    """Which of ``emails`` belong to people erased on request."""
+    by_hash = {email_hash(e): e for e in emails}
+    found: set[str] = set()
+    hashes = list(by_hash)
+    for start in range(0, len(hashes), 500):
+        rows = session.scalars(
+            select(Tombstone.email_hash).where(
+                Tombstone.email_hash.in_(hashes[start : start + 500])
+            )
+        )
+        found.update(by_hash[h] for h in rows)
+    return found
+
+
 def refuse_or_lift(session: Session, email: str | None, *, consent: bool) -> None:
     """Before capturing ``email``: refuse a forgotten person, unless they have opted in again
     (then the tombstone goes)."""
