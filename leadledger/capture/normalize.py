@@ -3,15 +3,24 @@
 Every function takes raw text as typed into a form, an import file or an API call and returns
 one canonical form, or raises ``ValueError`` with a message a person can act on. No database,
 settings, clock or network: the public suffix list is tldextract's bundled snapshot.
+
+Bulk imports call these a million times, so whatever depends only on a short value that real
+files repeat (a domain, a host, a company, a country, a title, a first name) is worked out once
+and remembered in a bounded cache; a result never depends on whether it came from a cache.
 """
+
+# Annotations are not evaluated at run time, so that the helpers nested in
+# normalize_lead_fields cost nothing to define for each row.
+from __future__ import annotations
 
 import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
-from functools import lru_cache
-from typing import TypeVar
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
+import email_validator
 import idna
 import phonenumbers
 import pycountry
@@ -28,6 +37,64 @@ _EXTRACT = tldextract.TLDExtract(
 _T = TypeVar("_T")
 _MAX_INPUT = 1_000  # longer than any real email, phone, domain or country; refused early
 _WHITESPACE = re.compile(r"\s+")
+
+# Each cache holds at most this many values, and only values of at most _CACHE_KEY_MAX
+# characters: longer ones (never seen twice in practice) are worked out every time.
+_CACHE_SIZE = 65_536
+_CACHE_KEY_MAX = 256
+_CACHES: list[Any] = []  # every cache of this module, for _clear_caches()
+
+
+def _short(value: object) -> bool:
+    """Whether a value is remembered: a ``str`` (not a subclass) that is not too long."""
+    return type(value) is str and len(value) <= _CACHE_KEY_MAX
+
+
+def _memoised(fn: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``fn`` with its results and its ``ValueError`` messages remembered for short values.
+
+    For pure functions of one string whose ``ValueError`` is a plain one carrying only its
+    message; any other exception (or a ``ValueError`` with a cause) is raised every time."""
+
+    @lru_cache(maxsize=_CACHE_SIZE)
+    def outcome(value: str) -> tuple[bool, Any]:
+        return _outcome(fn, value)
+
+    @wraps(fn)
+    def call(value: str) -> _T:
+        if not _short(value):
+            return fn(value)
+        ok, result = outcome(value)
+        if not ok:
+            raise ValueError(result)
+        return result
+
+    _CACHES.append(outcome)
+    return call
+
+
+def _outcome(fn: Callable[..., _T], *args: Any) -> tuple[bool, Any]:
+    """``(True, result)``, or ``(False, message)`` for a plain ``ValueError`` that carries only
+    a message (raising ``ValueError(message)`` again is then the same); anything else is
+    raised."""
+    try:
+        return True, fn(*args)
+    except ValueError as exc:
+        if type(exc) is not ValueError or exc.__cause__ is not None or len(exc.args) != 1:
+            raise
+        return False, str(exc)
+
+
+def _lru(fn: Callable[..., _T]) -> Callable[..., _T]:
+    cached = lru_cache(maxsize=_CACHE_SIZE)(fn)
+    _CACHES.append(cached)
+    return cached
+
+
+def _clear_caches() -> None:
+    """Forget every remembered value (tests compare cold and warm results with it)."""
+    for cache in _CACHES:
+        cache.cache_clear()
 
 
 def _quote(value: str) -> str:
@@ -82,6 +149,9 @@ def normalize_email(raw: str) -> str:
         raise ValueError("email address is empty")
     _too_long(text, "an email address")
     text = _MAILTO.sub("", text).rstrip(".")
+    plain = _plain_email(text)
+    if plain is not None:
+        return plain
     try:
         info = validate_email(text, check_deliverability=False, allow_display_name=True)
         local, _, domain = info.normalized.rpartition("@")
@@ -94,7 +164,72 @@ def normalize_email(raw: str) -> str:
     return info.normalized
 
 
+# The common address, ``jane.doe@acme.com`` or ``Jane Doe <jane.doe@acme.com>``: plain ASCII,
+# nothing quoted. email-validator accepts such a local part as it is, so only the domain needs
+# its checks, and those are remembered per domain. Anything else, and any domain the checks
+# refuse, takes the full path above, which words the error.
+_ATEXT = r"A-Za-z0-9!#$%&'*+\-/=?^_`{|}~"  # email-validator's (RFC 5322) atext
+_DOT_ATOM = rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*"
+_PLAIN_ADDRESS = re.compile(rf"({_DOT_ATOM})@([A-Za-z0-9.\-]+)")
+_NAMED_ADDRESS = re.compile(rf"[A-Za-z0-9' \-]*<({_DOT_ATOM})@([A-Za-z0-9.\-]+)>")
+_LOCAL_MAX = 64  # longer is refused in email-validator's strict mode
+_ADDRESS_MAX = 254  # octets, checked by email-validator on each form of the address
+
+
+def _plain_email(text: str) -> str | None:
+    """What ``validate_email`` (then lower-casing) gives for a plain ASCII address, or ``None``
+    when the address is not one, or the full path must decide."""
+    match = _PLAIN_ADDRESS.fullmatch(text) or _NAMED_ADDRESS.fullmatch(text)
+    if match is None:
+        return None
+    local, domain = match.groups()
+    if len(local) > _LOCAL_MAX or not _short(domain):
+        return None
+    checked = _email_domain(domain, _validator_options())
+    if checked is None or len(local) + 1 + checked[1] > _ADDRESS_MAX:
+        return None
+    return f"{local.lower()}@{checked[0]}"
+
+
+def _validator_options() -> tuple[object, ...]:
+    """The settings email-validator reads from its module that bear on a domain, so that
+    changing them (a test allowing ``@test`` addresses) is not answered from the cache."""
+    return (
+        email_validator.TEST_ENVIRONMENT,
+        email_validator.GLOBALLY_DELIVERABLE,
+        tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES),
+    )
+
+
+@_lru
+def _email_domain(domain: str, options: tuple[object, ...]) -> tuple[str, int] | None:
+    """The normalised form of an email domain and the longest (in UTF-8 octets) of its forms,
+    or ``None`` if email-validator refuses it or would not give it back unchanged.
+
+    ``options`` is only part of the key: validate_email reads the settings itself."""
+    try:
+        first = validate_email(f"a@{domain}", check_deliverability=False)
+        # The full path validates the normalised address again after lower-casing its local
+        # part: the domain must come through that unchanged.
+        again = (
+            first
+            if first.domain == domain
+            else validate_email(f"a@{first.domain}", check_deliverability=False)
+        )
+    except EmailNotValidError:
+        return None
+    if again.domain != first.domain:
+        return None
+    forms = (domain, first.domain, first.ascii_domain, again.ascii_domain)
+    return first.domain, max(len(form.encode()) for form in forms)
+
+
 # --- phone -------------------------------------------------------------------------------------
+
+# phonenumbers compiles its metadata patterns through re's cache, which holds 512; numbers
+# from many regions overflow it, and each check then compiles patterns again. Keeping them
+# all (a few thousand at most, the library's documented switch) changes no result.
+phonenumbers.enable_pattern_cache()
 
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
 _EXTENSION = re.compile(
@@ -115,6 +250,21 @@ def normalize_phone(raw: str, default_region: str | None) -> str:
         raise ValueError("phone number is empty")
     if len(text) > 100:
         raise ValueError(f"{_quote(text)} is too long to be a phone number")
+    if default_region is None or type(default_region) is str:
+        # One number is often given on many leads (a switchboard, "0000000000").
+        ok, result = _phone_outcome(text, default_region)
+        if not ok:
+            raise ValueError(result)
+        return result
+    return _e164(text, default_region)
+
+
+@_lru
+def _phone_outcome(text: str, default_region: str | None) -> tuple[bool, Any]:
+    return _outcome(_e164, text, default_region)
+
+
+def _e164(text: str, default_region: str | None) -> str:
     number = _EXTENSION.sub("", _TEL.sub("", text))
     if _LETTER.search(number):
         raise ValueError(f"{_quote(text)} contains letters; give the number in digits")
@@ -129,11 +279,15 @@ def normalize_phone(raw: str, default_region: str | None) -> str:
             f"{_quote(text)} needs a country code: start it with + (e.g. +44 20 7946 0958)"
         )
     parsed = _parse_phone(number, region)
+    valid = parsed is not None and phonenumbers.is_valid_number(parsed)
     # "00" is the international prefix nearly everywhere but not in every region (US: 011),
     # and phonenumbers only knows the region's own, so try it as "+" too.
-    if (parsed is None or not phonenumbers.is_valid_number(parsed)) and _IDD_00.match(number):
-        parsed = _parse_phone(_IDD_00.sub("+", number), region) or parsed
-    if parsed is None or not phonenumbers.is_valid_number(parsed):
+    if not valid and _IDD_00.match(number):
+        retried = _parse_phone(_IDD_00.sub("+", number), region)
+        if retried is not None:
+            parsed = retried
+            valid = phonenumbers.is_valid_number(retried)
+    if not valid:
         where = "" if international or region is None else f" in {region}"
         raise ValueError(f"{_quote(text)} is not a valid phone number{where}")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
@@ -156,7 +310,12 @@ def normalize_person_name(raw: str | None) -> str | None:
 
     Mixed case is the person's own spelling and is kept (``McDonald``, ``van der Berg``).
     Empty gives ``None``; a value without a single letter is refused."""
-    text = _collapse(raw or "")
+    return _person_name(raw or "")
+
+
+@_memoised
+def _person_name(raw: str) -> str | None:
+    text = _collapse(raw)
     if not text:
         return None
     if not _WORD.search(text):
@@ -189,6 +348,7 @@ _DROPPED_IN_KEY = re.compile(r"[.'’`´]")  # "S.A." is "SA", "McDonald's" is "
 _KEY_TOKEN = re.compile(r"[^\W_]+")
 
 
+@_memoised
 def company_key(name: str) -> str:
     """A matching key for a company name: ``Acme, Inc.``, ``ACME Inc`` and ``The Acme
     Incorporated`` all give ``acme``.
@@ -213,6 +373,7 @@ def company_key(name: str) -> str:
     return " ".join(tokens)
 
 
+@_memoised
 def normalize_company(raw: str) -> tuple[str, str]:
     """The display name (trimmed, spaces collapsed, legal form kept) and its ``company_key``."""
     display = _collapse(raw)
@@ -243,14 +404,32 @@ def registrable_domain(value: str | None) -> str | None:
         return None
     if not host:
         raise ValueError(f"{_quote(text)} is not a website or email address")
+    valid, found = (_host_domain if _short(host) else _host_domain.__wrapped__)(host)
+    if not valid:
+        try:
+            _ascii_host(host)  # again, for the error to chain to; rare, so never cached
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise ValueError(f"{_quote(text)} is not a valid domain name") from exc
+        raise ValueError(f"{_quote(text)} is not a valid domain name")
+    return found
+
+
+@_lru
+def _host_domain(host: str) -> tuple[bool, str | None]:
+    """Whether ``host`` is a valid host name or an IP address, and its registrable domain."""
     try:
         ipaddress.ip_address(host)
-        return None
+        return True, None
     except ValueError:
         pass
-    ascii_host = _ascii_host(host, text)
+    try:
+        ascii_host = _ascii_host(host)
+    except (idna.IDNAError, UnicodeError):
+        return False, None
+    if not all(_LDH_LABEL.fullmatch(label) for label in ascii_host.split(".")):
+        return False, None
     found = _EXTRACT(ascii_host).top_domain_under_public_suffix
-    return idna.decode(found) if found else None
+    return True, (idna.decode(found) if found else None)
 
 
 def _host(text: str) -> str | None:
@@ -265,15 +444,9 @@ def _host(text: str) -> str | None:
     return rest.split(":", 1)[0].rstrip(".")
 
 
-def _ascii_host(host: str, shown: str) -> str:
-    try:
-        mapped = idna.uts46_remap(host, std3_rules=True, transitional=False)
-        ascii_host = idna.encode(mapped).decode("ascii")
-    except (idna.IDNAError, UnicodeError) as exc:
-        raise ValueError(f"{_quote(shown)} is not a valid domain name") from exc
-    if not all(_LDH_LABEL.fullmatch(label) for label in ascii_host.split(".")):
-        raise ValueError(f"{_quote(shown)} is not a valid domain name")
-    return ascii_host
+def _ascii_host(host: str) -> str:
+    mapped = idna.uts46_remap(host, std3_rules=True, transitional=False)
+    return idna.encode(mapped).decode("ascii")
 
 
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
@@ -325,9 +498,13 @@ def company_domain(email: str | None, website: str | None) -> str | None:
             found = registrable_domain(value)
         except ValueError:
             continue
-        if found and found not in FREE_MAIL_DOMAINS and found not in _PROFILE_SITES:
+        if _is_company_domain(found):
             return found
     return None
+
+
+def _is_company_domain(found: str | None) -> bool:
+    return bool(found) and found not in FREE_MAIL_DOMAINS and found not in _PROFILE_SITES
 
 
 # --- countries ---------------------------------------------------------------------------------
@@ -399,6 +576,7 @@ def _country_index() -> dict[str, str]:
     return index
 
 
+@_memoised
 def normalize_country(raw: str) -> str:
     """ISO 3166 alpha-2 from a code (``gb``, ``GBR``), a name (``Germany``, ``Deutschland``,
     ``The Netherlands``, ``Türkiye``) or a common alias (``USA``, ``UK``, ``Ivory Coast``)."""
@@ -561,19 +739,30 @@ def _title_text(title: str | None) -> str:
 def job_seniority(title: str | None) -> str | None:
     """``c_level``, ``owner``, ``vp``, ``director``, ``manager``, ``student`` or
     ``individual_contributor`` (any other title); ``None`` for an empty title."""
-    text = _title_text(title)
-    if not text:
-        return None
-    return next((value for value, rx in _SENIORITY if rx.search(text)), "individual_contributor")
+    return _title_fields(title or "")[1]
 
 
 def job_department(title: str | None) -> str | None:
     """The function a job title belongs to (``sales``, ``engineering`` ...), ``other`` when no
     keyword matches, ``None`` for an empty title."""
+    return _title_fields(title or "")[2]
+
+
+def _title_fields(title: str) -> tuple[str, str | None, str | None]:
+    """The title as stored (spaces collapsed), its seniority and its department."""
+    return (_classify_title if _short(title) else _classify_title.__wrapped__)(title)
+
+
+@_lru
+def _classify_title(title: str) -> tuple[str, str | None, str | None]:
     text = _title_text(title)
     if not text:
-        return None
-    return next((value for value, rx in _DEPARTMENT if rx.search(text)), "other")
+        return _collapse(title), None, None
+    seniority = next(
+        (value for value, rx in _SENIORITY if rx.search(text)), "individual_contributor"
+    )
+    department = next((value for value, rx in _DEPARTMENT if rx.search(text)), "other")
+    return _collapse(title), seniority, department
 
 
 # --- a whole lead ------------------------------------------------------------------------------
@@ -627,19 +816,26 @@ def normalize_lead_fields(
     if company is not None:
         out["company_name"], out["company_key"] = company
     website = given("website")
+    website_domain = None
     if website is not None:
         try:
-            if registrable_domain(website) is None:
+            website_domain = registrable_domain(website)
+        except ValueError as exc:
+            problems["website"] = str(exc)
+        else:
+            if website_domain is None:
                 problems["website"] = (
                     f"{_quote(website.strip())} has no registrable domain "
                     "(an IP address, a local name or a bare public suffix)"
                 )
-        except ValueError as exc:
-            problems["website"] = str(exc)
-    put("domain", company_domain(out.get("email"), None if "website" in problems else website))
+    # company_domain(email, website), without working out the website's domain again.
+    if _is_company_domain(website_domain):
+        out["domain"] = website_domain
+    else:
+        put("domain", company_domain(out.get("email"), None))
     title = given("title")
     if title is not None:
-        out["title"] = _collapse(title)
-        put("seniority", job_seniority(title))
-        put("department", job_department(title))
+        out["title"], seniority, department = _title_fields(title)
+        put("seniority", seniority)
+        put("department", department)
     return out, problems
