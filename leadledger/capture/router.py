@@ -65,17 +65,21 @@ def idempotent(
     return status, answer
 
 
-def _capture_one(
-    session: Session, body: CaptureIn, viewer: Principal, clock: Clock
-) -> tuple[int, Any]:
-    result = service.capture(
+def _capture(session: Session, data: CaptureIn, viewer: Principal, clock: Clock) -> CaptureResult:
+    return service.capture(
         session,
-        body,
+        data,
         source=service.Source(via=viewer.source),
         actor=viewer.actor,
         now=clock.now(),
         viewer=viewer,
     )
+
+
+def _capture_one(
+    session: Session, body: CaptureIn, viewer: Principal, clock: Clock
+) -> tuple[int, Any]:
+    result = _capture(session, body, viewer, clock)
     lead = lead_service.get_lead(session, result.lead_id, viewer=viewer)
     answer = CaptureAnswer(
         **LeadRead.model_validate(lead).model_dump(),
@@ -146,14 +150,7 @@ def capture_batch(
             try:
                 with session.begin_nested():
                     data = parse_input(CaptureIn, raw, prefix="body")
-                    result = service.capture(
-                        session,
-                        data,
-                        source=service.Source(via=viewer.source),
-                        actor=viewer.actor,
-                        now=clock.now(),
-                        viewer=viewer,
-                    )
+                    result = _capture(session, data, viewer, clock)
                 items.append(BatchItem(index=index, **result.model_dump()))
             except LeadLedgerError as exc:
                 loc = ["leads", index, *exc.loc[1:]] if exc.loc[:1] == ["body"] else exc.loc

@@ -48,6 +48,7 @@ def demo(
     typer.echo(f"demo database: {db_file} ({result.leads} leads, {result.transitions} stage moves)")
     typer.echo(f"admin token:   {token}")
     typer.echo(f"API docs:      {base}/docs")
+    typer.echo(f"web form:      {base}/f/{result.form_key} (leadledger forms snippet contact-us)")
     typer.echo(f"try:           curl -H 'Authorization: Bearer {token}' {base}/api/v1/leads")
     if serve:
         cli.run_server(host=host, port=port, workers=1)

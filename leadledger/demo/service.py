@@ -14,6 +14,8 @@ from leadledger.activities.schemas import ActivityCreate
 from leadledger.contract import service as contract_service
 from leadledger.contract.schemas import Team as TeamKind
 from leadledger.core.actor import Actor
+from leadledger.forms import service as form_service
+from leadledger.forms.schemas import FormCreate
 from leadledger.leads import service as lead_service
 from leadledger.leads.schemas import Channel, LeadCreate, LeadUpdate
 from leadledger.lifecycle import service as lifecycle
@@ -136,6 +138,7 @@ class DemoResult:
     admin: User
     leads: int
     transitions: int
+    form_key: str  # the demo's web form: POST /f/{form_key}
 
 
 def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 100) -> DemoResult:
@@ -215,4 +218,15 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
                 now=at,
             )
             moves += 1
-    return DemoResult(admin=users[0], leads=leads, transitions=moves)
+    form = form_service.add_form(
+        session,
+        FormCreate(
+            name="contact-us",
+            fields=["first_name", "last_name", "email", "company_name", "title", "phone"],
+            required=["email"],
+            program="website-contact",
+            team="marketing",
+        ),
+        now=now,
+    )
+    return DemoResult(admin=users[0], leads=leads, transitions=moves, form_key=form.public_key)

@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from leadledger.core.dependencies import ClockDep, SessionDep
 from leadledger.core.schemas import PathId, QueryId, parse_input
@@ -20,10 +20,7 @@ from leadledger.users.rules import Principal
 router = APIRouter(tags=["leads"])
 
 
-@router.get("/leads", response_model=LeadPage)
-def list_leads(
-    session: SessionDep,
-    viewer: Annotated[Principal, require(P.lead_read)],
+def lead_filters(
     stage: Annotated[list[str], Query(description="repeat for several stages")] = [],  # noqa: B006
     owner_id: QueryId = None,
     team_id: QueryId = None,
@@ -31,13 +28,9 @@ def list_leads(
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     q: Annotated[str | None, Query(description="text in name, email or company")] = None,
-    sort: Annotated[
-        str, Query(description="created_at, updated_at, stage_changed_at, id; -x for descending")
-    ] = "-created_at",
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1)] = 50,
-) -> LeadPage:
-    filters = parse_input(
+) -> LeadFilters:
+    """The filters of every lead listing (``GET /leads``, ``GET /leads:export``)."""
+    return parse_input(
         LeadFilters,
         {
             "stage": stage,
@@ -50,6 +43,22 @@ def list_leads(
         },
         prefix="query",
     )
+
+
+Filters = Annotated[LeadFilters, Depends(lead_filters)]
+
+
+@router.get("/leads", response_model=LeadPage)
+def list_leads(
+    session: SessionDep,
+    viewer: Annotated[Principal, require(P.lead_read)],
+    filters: Filters,
+    sort: Annotated[
+        str, Query(description="created_at, updated_at, stage_changed_at, id; -x for descending")
+    ] = "-created_at",
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+) -> LeadPage:
     rows, next_cursor = service.list_leads(
         session, filters, viewer=viewer, sort=sort, cursor=cursor, limit=limit
     )

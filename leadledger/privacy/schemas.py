@@ -19,6 +19,7 @@ class PrivacyExport(BaseModel):
     activities: list[dict[str, Any]]
     transitions: list[dict[str, Any]]
     audit: list[dict[str, Any]]
+    intake_log: list[dict[str, Any]]  # failed captures that name them
 
 
 class ErasureRead(BaseModel):
@@ -28,3 +29,5 @@ class ErasureRead(BaseModel):
     activities: int
     transitions: int
     audit_events: int
+    intake_errors: int
+    import_error_files: int

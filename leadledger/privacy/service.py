@@ -6,18 +6,23 @@ opt in anew."""
 
 import hashlib
 import hmac
+import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, cast, delete, select
 from sqlalchemy.orm import Session
 
 from leadledger.activities.models import Activity
 from leadledger.activities.schemas import ActivityRead
+from leadledger.capture.models import IdempotencyKey, IntakeError
 from leadledger.core import audit
 from leadledger.core.audit import ERASED, AuditEvent
 from leadledger.core.config import get_settings
 from leadledger.core.errors import Conflict, NotFound
+from leadledger.core.pagination import contains
+from leadledger.imports.models import ImportJob
 from leadledger.leads.models import Lead
 from leadledger.leads.schemas import LeadRead
 from leadledger.lifecycle.models import LeadTransition
@@ -87,9 +92,22 @@ def _nothing(session: Session, email: str) -> NotFound:
     return NotFound(f"nothing is stored about {email}", loc=["email"])
 
 
+def _intake_errors(session: Session, email: str) -> list[IntakeError]:
+    """Failed captures whose raw payload holds the e-mail (the person may have no lead)."""
+    text = cast(IntakeError.payload, String)
+    return list(
+        session.scalars(
+            select(IntakeError)
+            .where(text.ilike(contains(email), escape="\\"))
+            .order_by(IntakeError.id)
+        )
+    )
+
+
 def export(session: Session, email: str, *, now: datetime) -> PrivacyExport:
     leads = _leads(session, email)
-    if not leads:
+    intake = _intake_errors(session, email)
+    if not leads and not intake:
         raise _nothing(session, email)
     ids = [lead.id for lead in leads]
     activities = session.scalars(
@@ -108,6 +126,16 @@ def export(session: Session, email: str, *, now: datetime) -> PrivacyExport:
         activities=[ActivityRead.model_validate(r).model_dump(mode="json") for r in activities],
         transitions=[TransitionRead.model_validate(r).model_dump(mode="json") for r in transitions],
         audit=[_event(e) for e in events],
+        intake_log=[
+            {
+                "at": e.at.isoformat(),
+                "channel": e.channel,
+                "via": e.via,
+                "reason": e.reason,
+                "payload": e.payload,
+            }
+            for e in intake
+        ],
     )
     audit.record(session, "privacy.export", changes={"email_hash": email_hash(email)})
     return result
@@ -148,10 +176,33 @@ def _blank(changes: dict[str, Any], needles: list[str]) -> dict[str, Any]:
     return out
 
 
+def _scrub_error_files(session: Session, needles: list[str]) -> int:
+    """Rewrite the imports' error files without the person; returns how many changed."""
+    changed = 0
+    paths = session.scalars(select(ImportJob.error_file).where(ImportJob.rejected > 0))
+    for path in filter(None, paths):
+        file = Path(path)
+        if not file.is_file():
+            continue
+        text = file.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        kept = [
+            re.sub("|".join(map(re.escape, needles)), ERASED, line, flags=re.IGNORECASE)
+            if any(n in line.lower() for n in needles)
+            else line
+            for line in lines
+        ]
+        if kept != lines:
+            file.write_text("".join(kept), encoding="utf-8")
+            changed += 1
+    return changed
+
+
 def erase(session: Session, email: str, *, now: datetime) -> ErasureRead:
     """Blank the person's data in every table; refuse (404) when nothing is stored."""
     leads = _leads(session, email)
-    if not leads:
+    intake = _intake_errors(session, email)
+    if not leads and not intake:
         raise _nothing(session, email)
     needles = sorted(
         {
@@ -160,9 +211,10 @@ def erase(session: Session, email: str, *, now: datetime) -> ErasureRead:
             for v in (lead.email, lead.phone, lead.first_name, lead.last_name)
             if v and len(v.strip()) >= 3
         }
+        | {email.lower()}
     )
     ids = [lead.id for lead in leads]
-    counts = {"activities": 0, "transitions": 0, "audit_events": 0}
+    counts = {"activities": 0, "transitions": 0, "audit_events": 0, "intake_errors": len(intake)}
     with audit.suppressed(session):
         for lead in leads:
             for name in PERSONAL:
@@ -179,6 +231,18 @@ def erase(session: Session, email: str, *, now: datetime) -> ErasureRead:
         for event in session.scalars(select(AuditEvent).where(AuditEvent.lead_id.in_(ids))):
             event.changes = _blank(event.changes, needles)
             counts["audit_events"] += 1
+        for error in intake:
+            error.payload, error.reason = (
+                _scrub(error.payload, needles),
+                _scrub(error.reason, needles),
+            )
+        # a remembered answer to an idempotent capture holds the lead as it was
+        session.execute(
+            delete(IdempotencyKey).where(
+                cast(IdempotencyKey.response, String).ilike(contains(email), escape="\\")
+            )
+        )
+        counts["import_error_files"] = _scrub_error_files(session, needles)
         digest = email_hash(email)
         tombstone = session.scalar(select(Tombstone).where(Tombstone.email_hash == digest))
         if tombstone is None:

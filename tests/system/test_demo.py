@@ -44,6 +44,12 @@ def test_demo_prints_url_and_token_and_serves_its_leads(tmp_path):
         assert len(page["items"]) == 100
         assert {lead["stage"] for lead in page["items"]} >= {"lead", "mql", "customer", "nurture"}
         assert httpx.get(f"{base}/api/v1/leads").status_code == 401
+        form_url = re.search(r"web form:\s+(\S+)", out).group(1)
+        posted = httpx.post(form_url, data={"email": "visitor@example.org", "first_name": "vi"})
+        assert posted.status_code == 200
+        page = httpx.get(f"{base}/api/v1/leads?limit=500", headers=headers, timeout=10).json()
+        visitor = next(lead for lead in page["items"] if lead["email"] == "visitor@example.org")
+        assert (visitor["first_name"], visitor["program"]) == ("Vi", "website-contact")
         assert (tmp_path / "demo.db").exists()
         assert not other.exists(), "the demo must never touch another database"
     finally:

@@ -81,6 +81,13 @@ def person(client, auth, session, clock):
         json={"to": "mql", "note": "Gracewell asked for a demo"},
         headers=auth,
     )
+    # a failed capture in the intake log, and an idempotent one whose answer is remembered
+    client.post("/api/v1/leads", json=PERSON | {"shoe_size": 44}, headers=auth)
+    client.post(
+        "/api/v1/leads",
+        json={"email": PERSON["email"].upper()},
+        headers=auth | {"Idempotency-Key": "grace-again"},
+    )
     other = client.post(
         "/api/v1/leads", json={"email": "alan@acme.com", "first_name": "Alan"}, headers=auth
     ).json()
@@ -96,6 +103,7 @@ def test_export_then_erase_leaves_no_trace_and_keeps_the_funnel(client, auth, se
     assert {a["type"] for a in data["activities"]} == {"capture", "form_fill", "note"}
     assert any(t["note"] == "Gracewell asked for a demo" for t in data["transitions"])
     assert any(e["action"] == "lead.update" for e in data["audit"])
+    assert [e["payload"]["shoe_size"] for e in data["intake_log"]] == [44]
     session.commit()
     assert _traces(session), "the fixture should have stored the person somewhere"
     funnel = _funnel(session)
