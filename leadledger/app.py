@@ -17,7 +17,7 @@ from leadledger.capture import service as capture_service
 from leadledger.capture.router import router as capture_router
 from leadledger.contract.router import router as contract_router
 from leadledger.core.clock import get_clock
-from leadledger.core.db import get_engine
+from leadledger.core.db import get_engine, session_scope
 from leadledger.core.errors import InvalidInput, LeadLedgerError, describe, format_loc
 from leadledger.core.middleware import RequestContext
 from leadledger.exports.router import router as exports_router
@@ -27,6 +27,7 @@ from leadledger.imports.router import router as imports_router
 from leadledger.leads.router import router as leads_router
 from leadledger.lifecycle.router import router as lifecycle_router
 from leadledger.privacy.router import router as privacy_router
+from leadledger.users import service as user_service
 from leadledger.users.router import router as users_router
 
 log = logging.getLogger("leadledger")
@@ -67,6 +68,16 @@ def _format_validation(exc: RequestValidationError) -> JSONResponse:
     return _error(422, "invalid_input", "; ".join(parts), first)
 
 
+def _caller(request: Request) -> str | None:
+    """Who sent a request that failed before authentication ran; None for no valid token, so
+    strangers cannot write to the intake log."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    with session_scope(get_engine().execution_options(sqlite_deferred=True)) as session:
+        return user_service.token_source(session, token.strip(), now=get_clock().now())
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="leadledger",
@@ -83,12 +94,13 @@ def create_app() -> FastAPI:
     @app.exception_handler(RequestValidationError)
     def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         response = _format_validation(exc)
-        if request.method == "POST" and request.url.path in INTAKE_PATHS:
-            # a capture that never reached the route is still kept for the operator
+        source = _caller(request) if request.method == "POST" else None
+        if source and request.url.path in INTAKE_PATHS:
+            # a signed-in capture that never reached the route is still kept for the operator
             detail = json.loads(response.body)
             capture_service.log_failure(
                 channel="api",
-                via=request.url.path,
+                via=source,
                 client=request.client.host if request.client else None,
                 error=InvalidInput(detail["detail"], loc=detail["loc"]),
                 payload=exc.body,

@@ -80,6 +80,9 @@ def _capture_one(
     session: Session, body: CaptureIn, viewer: Principal, clock: Clock
 ) -> tuple[int, Any]:
     result = _capture(session, body, viewer, clock)
+    status = 201 if result.outcome == "created" else 200
+    if not viewer.can(P.lead_read):  # a capture-only token learns nothing about stored leads
+        return status, result.model_dump(mode="json")
     lead = lead_service.get_lead(session, result.lead_id, viewer=viewer)
     answer = CaptureAnswer(
         **LeadRead.model_validate(lead).model_dump(),
@@ -101,7 +104,7 @@ def _failed(request: Request, session: Session, clock: Clock, exc: LeadLedgerErr
     )
 
 
-@router.post("/leads", status_code=201, response_model=CaptureAnswer)
+@router.post("/leads", status_code=201, response_model=CaptureAnswer | CaptureResult)
 def capture_lead(
     body: CaptureIn,
     request: Request,
@@ -113,7 +116,8 @@ def capture_lead(
 ) -> Any:
     """Capture one lead: 201 with the new lead, or 200 with the lead already known by this
     e-mail (the capture is recorded on it as a touch). Values that cannot be cleaned are kept
-    raw and listed in ``flagged``."""
+    raw and listed in ``flagged``. A token that may not read leads (scope ``capture``) gets
+    only the outcome, the lead's id and the flagged values."""
     payload = body.model_dump(mode="json", exclude_unset=True)
     try:
         status, answer = idempotent(
@@ -204,5 +208,5 @@ def replay_intake_error(
 ) -> Any:
     """Capture a failed payload again, with ``changes`` (the fix) applied to its fields."""
     return service.replay(
-        session, error_id, actor=viewer.actor, now=clock.now(), changes=body.changes
+        session, error_id, actor=viewer.actor, now=clock.now(), changes=body.changes, viewer=viewer
     )

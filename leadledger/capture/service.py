@@ -23,7 +23,7 @@ from leadledger.contract.schemas import Contract
 from leadledger.core.actor import Actor
 from leadledger.core.clock import get_clock
 from leadledger.core.config import get_settings
-from leadledger.core.db import insert_unique, session_scope
+from leadledger.core.db import insert_unique, serialize, session_scope
 from leadledger.core.errors import Conflict, InvalidInput, LeadLedgerError, NotFound
 from leadledger.core.pagination import clamp_limit, page_of, paginate, parse_sort
 from leadledger.core.schemas import parse_input
@@ -107,6 +107,8 @@ def capture(
     channel = source.channel or data.source
     program = source.program or data.program
     raw = data.model_dump(mode="json", exclude_defaults=True)
+    if "email" in values:  # two captures of one new person at once must make one lead
+        serialize(session, f"capture:{values['email']}")
     existing = lead_service.find_by_email(session, values["email"]) if "email" in values else None
     if existing is not None and not lead_service.is_visible(session, existing.id, viewer):
         raise Conflict(
@@ -267,8 +269,10 @@ def replay(
     actor: Actor,
     now: datetime,
     changes: dict[str, Any] | None = None,
+    viewer: Principal | None = None,
 ) -> CaptureResult:
-    """Capture a logged payload again, with ``changes`` applied (the operator's fix)."""
+    """Capture a logged payload again, with ``changes`` applied (the operator's fix), under
+    ``viewer``'s record rules."""
     row = get_failure(session, error_id)
     if row.replayed_at is not None:
         raise Conflict(f"intake error {error_id} was already replayed as lead {row.lead_id}")
@@ -278,7 +282,9 @@ def replay(
         )
     payload = {**row.payload, **(changes or {})}
     data = parse_input(CaptureIn, payload, prefix="body")
-    result = capture(session, data, source=Source(via=row.via or "replay"), actor=actor, now=now)
+    result = capture(
+        session, data, source=Source(via=row.via or "replay"), actor=actor, now=now, viewer=viewer
+    )
     row.replayed_at, row.lead_id = now, result.lead_id
     return result
 

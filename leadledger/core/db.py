@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from threading import Lock
+from threading import Lock, get_ident
 
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -76,33 +76,38 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, for_migrations: bool =
     # rather than in SQLite's busy handler, whose growing sleeps let an unlucky writer wait
     # past the busy timeout while others overtake it.
     writers = Lock()
+    holder: dict[str, int | None] = {"thread": None}
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):  # noqa: ANN001
         if conn.get_execution_options().get("sqlite_deferred", False):
             conn.exec_driver_sql("BEGIN")
             return
+        if holder["thread"] == get_ident():  # a second writing transaction in one thread
+            log.error("a thread opened a second writing transaction while holding one")
+            raise Unavailable("the database is busy; retry in a moment")
         if not writers.acquire(timeout=busy_timeout_ms / 1000):
             raise Unavailable("the database is busy; retry in a moment")
+        holder["thread"] = get_ident()
         conn.info["holds_writer_lock"] = True
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _release(conn)
+            _release_record(conn.info)
             raise
 
-    def _release(conn) -> None:  # noqa: ANN001
-        if conn.info.pop("holds_writer_lock", False):
+    def _release_record(info: dict) -> None:
+        if info.pop("holds_writer_lock", False):
+            holder["thread"] = None
             writers.release()
 
     for name in ("commit", "rollback"):
-        event.listen(engine, name, _release)
-
-    @event.listens_for(engine.pool, "reset")
-    def _reset(dbapi_conn, record, _state):  # noqa: ANN001
-        # a connection given back with its transaction still open: the pool rolls it back
-        if record.info.pop("holds_writer_lock", False):
-            writers.release()
+        event.listen(engine, name, lambda conn: _release_record(conn.info))
+    # a connection given back with its transaction open (the pool rolls it back), invalidated
+    # by an error, or closed: its lock goes with it
+    event.listen(engine.pool, "reset", lambda _c, record, _s: _release_record(record.info))
+    event.listen(engine.pool, "invalidate", lambda _c, record, _e: _release_record(record.info))
+    event.listen(engine.pool, "close", lambda _c, record: _release_record(record.info))
 
     return engine
 

@@ -62,7 +62,24 @@ def _utc(value: datetime) -> datetime:
     return value
 
 
+def _depth(value: Any, limit: int) -> int:
+    """How deeply ``value`` nests, counting no further than ``limit + 1``."""
+    stack, deepest = [(value, 1)], 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
 def _finite_json(value: dict[str, Any]) -> dict[str, Any]:
+    if _depth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ValueError(f"nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         text = json.dumps(value, allow_nan=False, ensure_ascii=False)
     except ValueError as exc:
@@ -82,6 +99,7 @@ def _not_a_number(value: Any) -> Any:
 
 
 MAX_JSON_CHARS = 65_536
+MAX_JSON_DEPTH = 32  # deeper documents are refused, never a stack overflow
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID, strict=True)]

@@ -136,6 +136,8 @@ async def _parse(request: Request, kind: str, body: bytes) -> dict[str, Any]:
             parsed = loads(body, parse_constant=_no_constant)
         except (JSONDecodeError, UnicodeDecodeError, ValueError) as exc:
             raise InvalidInput(f"body: is not valid JSON ({exc})", loc=["body"]) from exc
+        except RecursionError as exc:
+            raise InvalidInput("body: is nested too deeply", loc=["body"]) from exc
         if not isinstance(parsed, dict):
             raise InvalidInput("body: must be a JSON object", loc=["body"])
         return parsed

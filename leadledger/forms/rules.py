@@ -198,7 +198,10 @@ def utm_of(page_uri: str | None) -> dict[str, str]:
     """The ``utm_*`` parameters of the page a post was sent from."""
     if not page_uri:
         return {}
-    query = urlsplit(page_uri).query
+    try:
+        query = urlsplit(page_uri).query
+    except ValueError:  # not an address (an unclosed "[" host...): no campaign to read
+        return {}
     return {k: v for k, v in parse_qsl(query) if k in UTM_FIELDS and v.strip()}
 
 

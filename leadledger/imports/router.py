@@ -74,6 +74,7 @@ def upload(
             program=program,
             team_key=team,
             dry_run=dry_run,
+            viewer=viewer,
         )
     except LeadLedgerError:
         stored.unlink(missing_ok=True)

@@ -5,8 +5,10 @@ merged into a known lead as a touch, skipped as a duplicate within the file, or 
 the row, the column and the reason in the error file and the intake log)."""
 
 import csv
+import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -27,7 +29,14 @@ from leadledger.core.actor import Actor
 from leadledger.core.clock import get_clock
 from leadledger.core.config import get_settings
 from leadledger.core.db import session_scope
-from leadledger.core.errors import Conflict, InvalidInput, LeadLedgerError, NotFound, describe
+from leadledger.core.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LeadLedgerError,
+    NotFound,
+    describe,
+)
 from leadledger.exports.rules import restore
 from leadledger.imports.models import ImportJob, SavedMapping
 from leadledger.imports.presets import (
@@ -44,10 +53,13 @@ from leadledger.leads.schemas import Channel
 from leadledger.lifecycle import service as lifecycle
 from leadledger.privacy import service as privacy_service
 from leadledger.users import service as user_service
+from leadledger.users.permissions import Reach
+from leadledger.users.rules import Principal
 
 BATCH_ROWS = 2_000
 YES = {"yes", "y", "true", "1", "x", "opted in", "opt-in", "subscribed", "ja", "oui", "si"}
 ERROR_COLUMN = "leadledger_error"
+ANOTHER_TEAMS = "column 'email': a lead of another team has this e-mail; ask its owner"
 FORGOTTEN = (
     "column 'email': this person asked to be forgotten; import them again only with their new "
     "consent (a consent column saying yes)"
@@ -138,6 +150,7 @@ def start(
     program: str | None = None,
     team_key: str | None = None,
     dry_run: bool = False,
+    viewer: Principal | None = None,
 ) -> ImportJob:
     """Check the file's header and record a queued job; nothing is read past the header."""
     with open_rows(path) as source:
@@ -149,6 +162,8 @@ def start(
     if problem:
         raise InvalidInput(problem, loc=["file", "header"])
     team = user_service.get_team(session, team_key) if team_key else None
+    if team and viewer and viewer.reach is not Reach.all and team.id not in viewer.team_ids:
+        raise Forbidden(f"team '{team_key}' is not yours to credit", loc=["team"])
     job = ImportJob(
         status="queued",
         file_path=str(path),
@@ -277,6 +292,7 @@ def _process(
     now: datetime,
     seen: set[str] | None,
     csv_cells: bool,
+    viewer: Principal | None,
 ) -> Outcome:
     """One batch: decide every row's bucket, then write the new leads and the touches in bulk."""
     active = contract_service.active(session)
@@ -294,7 +310,7 @@ def _process(
                 in_batch.add(prepared.email)
             ready.append(prepared)
     emails = [p.email for p in ready if p.email]
-    known = lead_service.known_emails(session, emails)
+    known = lead_service.known_emails(session, emails, viewer=viewer)
     forgotten = privacy_service.forgotten_among(session, emails)
     via = f"import:{job.id}"
     actor = Actor(label=job.actor, user_id=job.created_by_id)
@@ -307,9 +323,12 @@ def _process(
                 continue
             privacy_service.refuse_or_lift(session, p.email, consent=True)
         if p.email in known:
-            lead_id, lead_via = known[p.email]
+            lead_id, lead_via, reachable = known[p.email]
             if lead_via == via:  # made by an earlier batch of this same file
                 outcome.duplicates += 1
+                continue
+            if not reachable:  # the importer may not touch, or learn of, another team's lead
+                outcome.rejected.append((p.row, ANOTHER_TEAMS))
                 continue
             touches.append((lead_id, p))
             outcome.merged += 1
@@ -442,10 +461,35 @@ class ErrorFile:
 Progress = Callable[[int, ImportJob], None]
 
 
+@contextmanager
+def _only_runner(job_id: int) -> Iterator[None]:
+    """One process at a time runs a job: an exclusive lock on a file beside it, which the
+    system drops when the process dies, so a killed import can be resumed at once."""
+    folder = Path(get_settings().import_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"import-{job_id}.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise Conflict(f"import {job_id} is being run by another process") from exc
+        yield
+
+
 def run(
     job_id: int, *, batch_rows: int = BATCH_ROWS, progress: Progress | None = None
 ) -> ImportJob:
-    """Import (or resume) job ``job_id`` to its end; each batch is one transaction."""
+    """Import (or resume) job ``job_id`` to its end; each batch is one transaction. Changes
+    are audited as the person who started the import."""
+    with session_scope() as session:
+        job = get_job(session, job_id)
+        context = audit.AuditContext(
+            actor=job.actor, actor_id=job.created_by_id, source=f"import:{job_id}"
+        )
+    with _only_runner(job_id), audit.acting_as(context):
+        return _run(job_id, batch_rows=batch_rows, progress=progress)
+
+
+def _run(job_id: int, *, batch_rows: int, progress: Progress | None) -> ImportJob:
     now = get_clock().now
     with session_scope() as session:
         job = get_job(session, job_id, for_update=True)
@@ -457,6 +501,13 @@ def run(
         path, start_after = Path(job.file_path), job.last_row
         mapping = Mapping.model_validate(job.mapping)
         dry_run, error_path, committed = job.dry_run, job.error_file, job.error_file_size
+        creator = user_service.get_user(session, job.created_by_id) if job.created_by_id else None
+        # the record rules of whoever started it: a rep's file touches only leads they reach
+        viewer = (
+            user_service.principal_of(session, creator, source=f"import:{job_id}")
+            if creator
+            else None
+        )
     seen: set[str] | None = set() if dry_run else None
     try:
         with open_rows(path, start_after=start_after) as source:
@@ -474,8 +525,22 @@ def run(
                         now=now(),
                         seen=seen,
                         csv_cells=source.format == "csv",
+                        viewer=viewer,
                     )
                     job.error_file_size = errors.append(outcome.rejected)
+                    audit.record(
+                        session,
+                        "import.batch",
+                        entity="import_job",
+                        entity_id=job.id,
+                        changes={
+                            "rows": [batch[0].number, batch[-1].number],
+                            "created": outcome.created,
+                            "merged": outcome.merged,
+                            "duplicates": outcome.duplicates,
+                            "rejected": len(outcome.rejected),
+                        },
+                    )
                     job.last_row = batch[-1].number
                     job.rows_read += len(batch)
                     job.created += outcome.created

@@ -140,17 +140,20 @@ def find_by_email(session: Session, email: str) -> Lead | None:
     ).first()
 
 
-def known_emails(session: Session, emails: list[str]) -> dict[str, tuple[int, str | None]]:
-    """e-mail -> (earliest lead id, how it was captured) for those already known."""
-    known: dict[str, tuple[int, str | None]] = {}
+def known_emails(
+    session: Session, emails: list[str], *, viewer: Principal | None = None
+) -> dict[str, tuple[int, str | None, bool]]:
+    """e-mail -> (earliest lead id, how it was captured, whether ``viewer`` may reach it) for
+    those already known."""
+    known: dict[str, tuple[int, str | None, bool]] = {}
     for start in range(0, len(emails), 500):
         rows = session.execute(
-            select(Lead.email, Lead.id, Lead.via)
+            select(Lead.email, Lead.id, Lead.via, visible(viewer))
             .where(Lead.email.in_(emails[start : start + 500]))
             .order_by(Lead.id)
         )
-        for email, lead_id, via in rows:
-            known.setdefault(email, (lead_id, via))
+        for email, lead_id, via, reachable in rows:
+            known.setdefault(email, (lead_id, via, bool(reachable)))
     return known
 
 

@@ -16,7 +16,7 @@ from leadledger.leads.queries import visible
 from leadledger.lifecycle import rules
 from leadledger.lifecycle.models import LeadTransition
 from leadledger.lifecycle.schemas import HistoryEntry, TransitionRead
-from leadledger.users.rules import Principal
+from leadledger.users.rules import NOTE, Principal, can_read_activity
 
 STAMPED = (
     "mql_at",
@@ -195,7 +195,8 @@ def history(
             id=t.id,
             summary=f"{t.from_stage or '(new)'} -> {t.to_stage}"
             + (f" ({t.reason})" if t.reason else ""),
-            detail=TransitionRead.model_validate(t).model_dump(mode="json"),
+            detail=TransitionRead.model_validate(t).model_dump(mode="json")
+            | ({} if can_read_activity(viewer, NOTE, t.actor_id) else {"note": None}),
         )
         for t in transitions_of(session, lead_id)
     ]

@@ -55,7 +55,7 @@ _WORK = frozenset(
     }
 )
 
-_CAPTURE_OPS = frozenset({P.lead_import, P.intake_manage, P.form_manage})
+_CAPTURE_OPS = frozenset({P.lead_import, P.form_manage})
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ class RoleRule:
 ROLES: dict[Role, RoleRule] = {
     Role.admin: RoleRule(frozenset(Permission), Reach.all, "everything, on every lead"),
     Role.leader: RoleRule(
-        _WORK | _CAPTURE_OPS | {P.lead_export, P.contract_apply},
+        # the intake log holds every team's failed payloads: for those who see every lead
+        _WORK | _CAPTURE_OPS | {P.intake_manage, P.lead_export, P.contract_apply},
         Reach.all,
         "reads and works every lead, imports and exports, applies contract versions",
     ),

@@ -58,9 +58,10 @@ def can_reach_lead(viewer: Principal, lead: LeadFacts) -> bool:
     return bool({lead.owner_team_id, lead.creating_team_id} & viewer.team_ids)
 
 
-def can_read_activity(viewer: Principal, activity_type: str, actor_id: int | None) -> bool:
-    """Internal notes are shown only to those with ``note:read``, and to their own author."""
-    if activity_type != NOTE or viewer.can(Permission.note_read):
+def can_read_activity(viewer: Principal | None, activity_type: str, actor_id: int | None) -> bool:
+    """Internal notes (activities of type ``note``, and the notes on stage moves) are shown
+    only to those with ``note:read``, and to their own author."""
+    if viewer is None or activity_type != NOTE or viewer.can(Permission.note_read):
         return True
     return viewer.user_id is not None and actor_id == viewer.user_id
 

@@ -208,6 +208,18 @@ def _refuse_sign_in(
     return Unauthorized(message)
 
 
+def token_source(session: Session, token: str | None, *, now: datetime) -> str | None:
+    """``api:<token name>`` for a valid token, else None; records nothing."""
+    if not token:
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    return f"api:{row.name}"
+
+
 def authenticate(
     session: Session, token: str | None, *, now: datetime, context: audit.AuditContext
 ) -> rules.Principal:

@@ -34,6 +34,13 @@ CASES = [
     ("post", "/api/v1/leads", {"email": "a@b.io", "website": "w" * 2001}, 422, "website"),
     ("post", "/api/v1/leads", {"email": "a@b.io", "owner_id": True}, 422, "owner_id"),
     ("post", "/api/v1/leads", {"email": "a@b.io", "account_id": "1"}, 422, "account_id"),
+    (
+        "post",
+        "/api/v1/leads",
+        b'{"email": "a@b.io", "custom": ' + b'{"a": ' * 900 + b"1" + b"}" * 901,
+        422,
+        "custom",
+    ),
     ("get", "/api/v1/accounts?q=a%00b", None, 422, "q"),
     ("get", "/api/v1/leads?q=" + "x" * 201, None, 422, "q"),
 ]

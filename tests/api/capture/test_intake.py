@@ -145,6 +145,9 @@ class TestIntakeLog:
             content=b'{"email": "broken',
             headers=auth | {"content-type": "application/json"},
         )
+        client.post(  # no token: strangers do not write to the log
+            "/api/v1/leads", content=b'{"email": "x', headers={"content-type": "application/json"}
+        )
         errors = client.get("/api/v1/intake/errors", headers=auth).json()["items"]
         assert len(errors) == 2
         malformed, refused = errors

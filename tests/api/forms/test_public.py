@@ -473,3 +473,12 @@ class TestRefusals:
         r = browser.post(url(form), data={"first_name": "Jane"})
         assert r.status_code == 422
         assert r.headers["access-control-allow-origin"] == "*"
+
+
+def test_odd_posts_are_clear_4xx_or_harmless(browser, session, form):
+    deep = b'{"email": "d@acme.com", "x": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+    nested = browser.post(url(form), content=deep, headers={"content-type": "application/json"})
+    assert nested.status_code == 422
+    odd_page = browser.post(url(form), data=JANE | {"page_uri": "http://[x/?utm_source=a"})
+    assert odd_page.status_code in (200, 303)
+    assert count(session, Lead) == 1

@@ -61,3 +61,31 @@ def test_an_unknown_preset_or_import_is_a_clear_error(client, auth):
     )
     assert bad.status_code == 422 and bad.json()["loc"] == ["body", "preset"]
     assert client.get("/api/v1/imports/999", headers=auth).status_code == 404
+
+
+def test_a_reps_import_neither_touches_nor_reveals_another_teams_lead(client, auth, session, clock):
+    from tests.factories import make_team, make_token, make_user
+
+    sales, sdr = make_team(session, kind="sales"), make_team(session, kind="sdr")
+    rep = make_user(session, role="sdr", team=sdr)
+    rep_auth = {"Authorization": f"Bearer {make_token(session, rep, now=clock.now())}"}
+    owner = make_user(session, role="ae", team=sales)
+    session.commit()
+    theirs = client.post(
+        "/api/v1/leads", json={"email": "ceo@bigco.com", "owner_id": owner.id}, headers=auth
+    ).json()
+    upload = b"email\nceo@bigco.com\nnew@startup.io\n"
+    started = client.post(
+        "/api/v1/imports", files={"file": ("x.csv", upload, "text/csv")}, headers=rep_auth
+    )
+    job = client.get(f"/api/v1/imports/{started.json()['id']}", headers=rep_auth).json()
+    assert (job["created"], job["merged"], job["rejected"]) == (1, 0, 1)
+    history = client.get(f"/api/v1/leads/{theirs['id']}/history", headers=auth).json()
+    assert [e["kind"] for e in history] == ["transition"]  # no touch from the rep's file
+    other_team = client.post(
+        "/api/v1/imports",
+        files={"file": ("x.csv", upload, "text/csv")},
+        data={"team": sales.key},
+        headers=rep_auth,
+    )
+    assert other_team.status_code == 403 and other_team.json()["loc"] == ["team"]

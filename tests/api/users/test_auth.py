@@ -86,10 +86,29 @@ class TestTokenScopes:
         session.commit()
         created = client.post("/api/v1/leads", json={"email": "a@acme.com"}, headers=_bearer(token))
         assert created.status_code == 201
-        for path in ("/api/v1/leads", f"/api/v1/leads/{created.json()['id']}", "/api/v1/audit"):
+        for path in (
+            "/api/v1/leads",
+            f"/api/v1/leads/{created.json()['lead_id']}",
+            "/api/v1/audit",
+        ):
             response = client.get(path, headers=_bearer(token))
             assert response.status_code == 403, path
             assert "lead:read" in response.json()["detail"] or "audit:read" in response.text
+
+    def test_a_capture_token_learns_nothing_about_a_known_lead(self, client, auth, session, clock):
+        known = client.post(
+            "/api/v1/leads",
+            json={"email": "ceo@bigco.com", "phone": "+1 415 555 0100"},
+            headers=auth,
+        ).json()
+        user = make_user(session, role="leader")
+        token = make_token(session, user, now=clock.now(), scope="capture")
+        session.commit()
+        again = client.post(
+            "/api/v1/leads", json={"email": "ceo@bigco.com"}, headers=_bearer(token)
+        )
+        assert again.status_code == 200
+        assert again.json() == {"outcome": "merged", "lead_id": known["id"], "problems": {}}
 
     def test_a_read_token_cannot_write(self, client, session, clock):
         user = make_user(session, role="sdr")

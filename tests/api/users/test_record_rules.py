@@ -178,6 +178,19 @@ def test_partners_never_see_internal_notes_and_marketing_writes_none(client, ses
         return sorted(a["payload"].get("text", a["type"]) for a in listed)
 
     assert types_seen(partner) == ["call", "met them at the fair"]
+    client.post(
+        f"/api/v1/leads/{lead.id}/transitions",
+        json={"to": "mql", "note": "INTERNAL: margin too high"},
+        headers=admin,
+    )
+    moves = [
+        e["detail"]
+        for e in client.get(f"/api/v1/leads/{lead.id}/history", headers=partner).json()
+        if e["kind"] == "transition"
+    ]
+    assert [m["note"] for m in moves] == [None, None]
+    admin_view = client.get(f"/api/v1/leads/{lead.id}/history", headers=admin).json()
+    assert "INTERNAL: margin too high" in str(admin_view)
     assert types_seen(admin) == ["call", "margin is thin", "met them at the fair"]
     marketing_lead = next(lead for lead in leads if lead.owner_id == people["marketer"].id)
     refused = client.post(

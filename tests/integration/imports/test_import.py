@@ -138,3 +138,21 @@ def test_a_mapping_file_is_used_and_saved_for_next_time(engine, session, tmp_pat
     assert second["created"] == 1
     lead = session.scalar(select(Lead).where(Lead.email == "bo@acme.com"))
     assert lead.company_name == "Beta"
+
+
+def test_an_import_runs_in_one_process_at_a_time(engine, session, clock):
+    from leadledger.core.actor import Actor
+    from leadledger.core.errors import Conflict
+    from leadledger.imports import service
+
+    job = service.start(
+        session,
+        FIXTURES / "salesforce_leads.csv",
+        file_name="sf.csv",
+        actor=Actor("test"),
+        now=clock.now(),
+    )
+    session.commit()
+    with service._only_runner(job.id), pytest.raises(Conflict, match="another process"):
+        service.run(job.id)
+    assert service.run(job.id).status == "done"
