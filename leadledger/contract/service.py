@@ -42,8 +42,13 @@ def _active_row(session: Session) -> ContractVersion:
 
 
 def active(session: Session) -> ActiveContract:
-    row = _active_row(session)
-    return ActiveContract(row.version, contract_of(row))
+    """The active version, read once per transaction (a capture asks several rules)."""
+    cached = session.info.get("active_contract")
+    if cached is None or cached[0] is not session.get_transaction():
+        row = _active_row(session)
+        cached = (session.get_transaction(), ActiveContract(row.version, contract_of(row)))
+        session.info["active_contract"] = cached
+    return cached[1]
 
 
 def get_version(session: Session, version: int | None = None) -> ContractVersion:
@@ -66,6 +71,7 @@ def apply(
     if not reason.strip():
         raise InvalidInput("a contract change needs a reason", loc=["reason"])
     parse_contract(yaml_text)
+    session.info.pop("active_contract", None)
     serialize(session, "contract_version")
     latest = session.scalar(select(func.max(ContractVersion.version))) or 0
     session.execute(

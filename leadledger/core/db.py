@@ -4,7 +4,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from threading import Lock, get_ident
+from threading import Lock
 
 from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine
@@ -75,20 +75,17 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, for_migrations: bool =
     # The threads of one process queue for SQLite's write lock on a Python lock, in order,
     # rather than in SQLite's busy handler, whose growing sleeps let an unlucky writer wait
     # past the busy timeout while others overtake it.
+    # (not tied to a thread: FastAPI may run a request's dependencies and route in different
+    # threads, so the thread that begins a transaction need not be the one that ends it)
     writers = Lock()
-    holder: dict[str, int | None] = {"thread": None}
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn):  # noqa: ANN001
         if conn.get_execution_options().get("sqlite_deferred", False):
             conn.exec_driver_sql("BEGIN")
             return
-        if holder["thread"] == get_ident():  # a second writing transaction in one thread
-            log.error("a thread opened a second writing transaction while holding one")
-            raise Unavailable("the database is busy; retry in a moment")
         if not writers.acquire(timeout=busy_timeout_ms / 1000):
             raise Unavailable("the database is busy; retry in a moment")
-        holder["thread"] = get_ident()
         conn.info["holds_writer_lock"] = True
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -98,7 +95,6 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5000, for_migrations: bool =
 
     def _release_record(info: dict) -> None:
         if info.pop("holds_writer_lock", False):
-            holder["thread"] = None
             writers.release()
 
     for name in ("commit", "rollback"):

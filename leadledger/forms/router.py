@@ -60,32 +60,35 @@ class UnsupportedMediaType(LeadLedgerError):
 def list_forms(
     session: SessionDep, viewer: Manager, include_archived: bool = False
 ) -> list[FormRead]:
-    return [service.read(f) for f in service.list_forms(session, include_archived=include_archived)]
+    return [
+        service.read(f)
+        for f in service.list_forms(session, include_archived=include_archived, viewer=viewer)
+    ]
 
 
 @router.post("/forms", status_code=201, response_model=FormRead)
 def add_form(body: FormCreate, session: SessionDep, viewer: Manager, clock: ClockDep) -> FormRead:
     """A new form with its public key: posts to ``url`` create leads crediting ``program`` and
     ``team``, whatever the browser sends."""
-    return service.read(service.add_form(session, body, now=clock.now()))
+    return service.read(service.add_form(session, body, now=clock.now(), viewer=viewer))
 
 
 @router.get("/forms/{form_id}", response_model=FormRead)
 def get_form(form_id: PathId, session: SessionDep, viewer: Manager) -> FormRead:
-    return service.read(service.get_form(session, form_id))
+    return service.read(service.get_form(session, form_id, viewer=viewer))
 
 
 @router.patch("/forms/{form_id}", response_model=FormRead)
 def update_form(
     form_id: PathId, body: FormUpdate, session: SessionDep, viewer: Manager, clock: ClockDep
 ) -> FormRead:
-    return service.read(service.update_form(session, form_id, body, now=clock.now()))
+    return service.read(service.update_form(session, form_id, body, now=clock.now(), viewer=viewer))
 
 
 @router.get("/forms/{form_id}/snippet", response_class=HTMLResponse)
 def form_snippet(form_id: PathId, session: SessionDep, viewer: Manager) -> HTMLResponse:
     """The HTML ``<form>`` to paste into a web page."""
-    form = service.get_form(session, form_id)
+    form = service.get_form(session, form_id, viewer=viewer)
     return HTMLResponse(
         pages.form_html(
             name=form.name,

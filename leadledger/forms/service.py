@@ -16,19 +16,39 @@ from leadledger.capture.schemas import CaptureIn, CaptureResult
 from leadledger.core.actor import Actor
 from leadledger.core.config import get_settings
 from leadledger.core.db import insert_unique
-from leadledger.core.errors import Conflict, InvalidInput, LeadLedgerError, NotFound
+from leadledger.core.errors import Conflict, Forbidden, InvalidInput, LeadLedgerError, NotFound
 from leadledger.forms import rules
 from leadledger.forms.models import Form
 from leadledger.forms.schemas import FormCreate, FormRead, FormUpdate
 from leadledger.leads.schemas import Channel
 from leadledger.users import service as user_service
+from leadledger.users.models import Team
+from leadledger.users.permissions import Reach
+from leadledger.users.rules import Principal
 
 KEY_BYTES = 16  # public keys of 22 URL-safe characters
 
 
-def add_form(session: Session, data: FormCreate, *, now: datetime) -> Form:
+def _teams_of(viewer: Principal | None) -> frozenset[int] | None:
+    """The teams whose forms ``viewer`` manages; None for all (admins, leaders, the CLI)."""
+    if viewer is None or viewer.reach is Reach.all:
+        return None
+    return viewer.team_ids
+
+
+def add_form(
+    session: Session, data: FormCreate, *, now: datetime, viewer: Principal | None = None
+) -> Form:
+    """A new form; a marketer's form credits their own team (by default, and only)."""
     fields, required = rules.check_fields(data.fields, data.required)
     team = user_service.get_team(session, data.team) if data.team else None
+    mine = _teams_of(viewer)
+    if mine is not None:
+        if team is None and viewer.user_id is not None:
+            team_id = user_service.team_of(session, viewer.user_id)
+            team = session.get(Team, team_id) if team_id else None
+        if team is None or team.id not in mine:
+            raise Forbidden("a form must credit your own team", loc=["body", "team"])
     form = Form(
         name=data.name,
         public_key=secrets.token_urlsafe(KEY_BYTES),
@@ -46,16 +66,25 @@ def add_form(session: Session, data: FormCreate, *, now: datetime) -> Form:
     return form
 
 
-def list_forms(session: Session, *, include_archived: bool = False) -> list[Form]:
+def list_forms(
+    session: Session, *, include_archived: bool = False, viewer: Principal | None = None
+) -> list[Form]:
     stmt = select(Form).order_by(Form.name)
+    mine = _teams_of(viewer)
+    if mine is not None:
+        stmt = stmt.where(Form.team_id.in_(sorted(mine)))
     if not include_archived:
         stmt = stmt.where(Form.archived_at.is_(None))
     return list(session.scalars(stmt))
 
 
-def get_form(session: Session, form_id: int, *, for_update: bool = False) -> Form:
+def get_form(
+    session: Session, form_id: int, *, for_update: bool = False, viewer: Principal | None = None
+) -> Form:
+    """The form, or 404 (also for another team's form, for a marketer)."""
     form = session.get(Form, form_id, with_for_update=for_update)
-    if form is None:
+    mine = _teams_of(viewer)
+    if form is None or (mine is not None and form.team_id not in mine):
         raise NotFound(f"no form {form_id}", loc=["path", "form_id"])
     return form
 
@@ -78,9 +107,16 @@ def find_active(session: Session, public_key: str) -> Form | None:
     )
 
 
-def update_form(session: Session, form_id: int, data: FormUpdate, *, now: datetime) -> Form:
+def update_form(
+    session: Session,
+    form_id: int,
+    data: FormUpdate,
+    *,
+    now: datetime,
+    viewer: Principal | None = None,
+) -> Form:
     """Change the allow-list, required fields, program, redirect, or archive (``active``)."""
-    form = get_form(session, form_id, for_update=True)
+    form = get_form(session, form_id, for_update=True, viewer=viewer)
     changes = data.model_dump(exclude_unset=True)
     for name in ("fields", "required", "active"):
         if name in changes and changes[name] is None:

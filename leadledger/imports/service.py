@@ -570,6 +570,10 @@ def _run(job_id: int, *, batch_rows: int, progress: Progress | None) -> ImportJo
                 "dry_run": job.dry_run,
             },
         )
+    # the copy kept to resume from is not needed any more: no one's data is kept twice
+    kept = Path(job.file_path)
+    if kept.parent == Path(get_settings().import_dir).resolve():
+        kept.unlink(missing_ok=True)
     return job
 
 

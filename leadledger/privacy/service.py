@@ -4,14 +4,16 @@ every row (stage, timestamps, counts) so funnel reports do not change, and blank
 the person. A tombstone (a keyed hash of the e-mail) refuses capturing them again until they
 opt in anew."""
 
+import csv
 import hashlib
 import hmac
-import re
+import io
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, cast, delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from leadledger.activities.models import Activity
@@ -21,7 +23,6 @@ from leadledger.core import audit
 from leadledger.core.audit import ERASED, AuditEvent
 from leadledger.core.config import get_settings
 from leadledger.core.errors import Conflict, NotFound
-from leadledger.core.pagination import contains
 from leadledger.imports.models import ImportJob
 from leadledger.leads.models import Lead
 from leadledger.leads.schemas import LeadRead
@@ -92,16 +93,16 @@ def _nothing(session: Session, email: str) -> NotFound:
     return NotFound(f"nothing is stored about {email}", loc=["email"])
 
 
+def _mentions(value: object, email: str) -> bool:
+    """Does a stored JSON value hold ``email``? Read as text, whatever escapes it was kept in."""
+    return email in json.dumps(value, ensure_ascii=False).lower()
+
+
 def _intake_errors(session: Session, email: str) -> list[IntakeError]:
-    """Failed captures whose raw payload holds the e-mail (the person may have no lead)."""
-    text = cast(IntakeError.payload, String)
-    return list(
-        session.scalars(
-            select(IntakeError)
-            .where(text.ilike(contains(email), escape="\\"))
-            .order_by(IntakeError.id)
-        )
-    )
+    """Failed captures whose raw payload holds the e-mail (the person may have no lead). The
+    log keeps LEADLEDGER_INTAKE_RETENTION_DAYS of failures, so reading it through is bounded."""
+    rows = session.scalars(select(IntakeError).order_by(IntakeError.id))
+    return [row for row in rows if _mentions(row.payload, email.lower())]
 
 
 def export(session: Session, email: str, *, now: datetime) -> PrivacyExport:
@@ -176,26 +177,37 @@ def _blank(changes: dict[str, Any], needles: list[str]) -> dict[str, Any]:
     return out
 
 
-def _scrub_error_files(session: Session, needles: list[str]) -> int:
-    """Rewrite the imports' error files without the person; returns how many changed."""
+def _scrub_error_files(session: Session, reach: list[str]) -> int:
+    """Blank the rows of the imports' error files that hold the person's e-mail or phone;
+    returns how many files changed."""
     changed = 0
     paths = session.scalars(select(ImportJob.error_file).where(ImportJob.rejected > 0))
-    for path in filter(None, paths):
+    for path in filter(None, list(paths)):
         file = Path(path)
         if not file.is_file():
             continue
-        text = file.read_text(encoding="utf-8")
-        lines = text.splitlines(keepends=True)
+        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
         kept = [
-            re.sub("|".join(map(re.escape, needles)), ERASED, line, flags=re.IGNORECASE)
-            if any(n in line.lower() for n in needles)
-            else line
-            for line in lines
+            _blank_row(line) if any(n in line.lower() for n in reach) else line for line in lines
         ]
         if kept != lines:
             file.write_text("".join(kept), encoding="utf-8")
             changed += 1
+            # an unfinished import resumes from the file's committed size: keep it true
+            session.execute(
+                update(ImportJob)
+                .where(ImportJob.error_file == path)
+                .values(error_file_size=file.stat().st_size)
+            )
     return changed
+
+
+def _blank_row(line: str) -> str:
+    """An error-file row with every cell but the row number blanked; the row stays counted."""
+    row = next(csv.reader([line]))
+    out = io.StringIO()
+    csv.writer(out).writerow([row[0], *([ERASED] * (len(row) - 1))])
+    return out.getvalue().rstrip("\r\n") + ("\n" if line.endswith("\n") else "")
 
 
 def erase(session: Session, email: str, *, now: datetime) -> ErasureRead:
@@ -231,18 +243,15 @@ def erase(session: Session, email: str, *, now: datetime) -> ErasureRead:
         for event in session.scalars(select(AuditEvent).where(AuditEvent.lead_id.in_(ids))):
             event.changes = _blank(event.changes, needles)
             counts["audit_events"] += 1
-        for error in intake:
-            error.payload, error.reason = (
-                _scrub(error.payload, needles),
-                _scrub(error.reason, needles),
-            )
-        # a remembered answer to an idempotent capture holds the lead as it was
-        session.execute(
-            delete(IdempotencyKey).where(
-                cast(IdempotencyKey.response, String).ilike(contains(email), escape="\\")
-            )
-        )
-        counts["import_error_files"] = _scrub_error_files(session, needles)
+        for error in intake:  # raw payloads may write them in any form: blank them whole
+            error.payload, error.reason = {"erased": True}, ERASED
+        # a remembered answer to an idempotent capture holds the lead as it was (a day's worth)
+        for remembered in session.scalars(select(IdempotencyKey)).all():
+            answer = remembered.response if isinstance(remembered.response, dict) else {}
+            if answer.get("id") in ids or _mentions(remembered.response, email.lower()):
+                session.delete(remembered)
+        reach = [email.lower(), *(lead.phone for lead in leads if lead.phone)]
+        counts["import_error_files"] = _scrub_error_files(session, reach)
         digest = email_hash(email)
         tombstone = session.scalar(select(Tombstone).where(Tombstone.email_hash == digest))
         if tombstone is None:

@@ -210,3 +210,25 @@ class TestCli:
         result = self.invoke("show", "nope")
         assert result.exit_code == 1
         assert "no form named 'nope'" in result.output
+
+
+def test_a_marketer_manages_only_their_teams_forms(client, auth, session, clock):
+    mine, theirs = make_team(session, kind="marketing"), make_team(session, kind="sales")
+    marketer = make_user(session, role="marketing", team=mine)
+    headers = {"Authorization": f"Bearer {make_token(session, marketer, now=clock.now())}"}
+    session.commit()
+    own = client.post("/api/v1/forms", json=NEW, headers=headers)
+    assert own.status_code == 201 and own.json()["team_id"] == mine.id  # their team by default
+    other = client.post(
+        "/api/v1/forms", json=NEW | {"name": "x", "team": theirs.key}, headers=headers
+    )
+    assert other.status_code == 403
+    foreign = client.post(
+        "/api/v1/forms", json=NEW | {"name": "sales-form", "team": theirs.key}, headers=auth
+    ).json()
+    assert [f["name"] for f in client.get("/api/v1/forms", headers=headers).json()] == [NEW["name"]]
+    for method, path in (("GET", ""), ("PATCH", ""), ("GET", "/snippet")):
+        response = client.request(
+            method, f"/api/v1/forms/{foreign['id']}{path}", headers=headers, json={"program": "x"}
+        )
+        assert response.status_code == 404, (method, path)
