@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, or_, select, text
 from sqlalchemy.orm import Session
 
 from leadledger.accounts import service as account_service
@@ -146,14 +146,21 @@ def known_emails(
     """e-mail -> (earliest lead id, how it was captured, whether ``viewer`` may reach it) for
     those already known."""
     known: dict[str, tuple[int, str | None, bool]] = {}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:  # a table filling fast (an import) has stale statistics: use the index
+        session.execute(text("SET LOCAL enable_seqscan = off"))
     for start in range(0, len(emails), 500):
+        # no ORDER BY: PostgreSQL would walk the primary key instead of the e-mail index
         rows = session.execute(
-            select(Lead.email, Lead.id, Lead.via, visible(viewer))
-            .where(Lead.email.in_(emails[start : start + 500]))
-            .order_by(Lead.id)
+            select(Lead.email, Lead.id, Lead.via, visible(viewer)).where(
+                Lead.email.in_(emails[start : start + 500])
+            )
         )
         for email, lead_id, via, reachable in rows:
-            known.setdefault(email, (lead_id, via, bool(reachable)))
+            if email not in known or lead_id < known[email][0]:
+                known[email] = (lead_id, via, bool(reachable))
+    if postgres:
+        session.execute(text("SET LOCAL enable_seqscan = on"))
     return known
 
 
