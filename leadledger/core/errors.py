@@ -58,6 +58,16 @@ class Conflict(LeadLedgerError):
     code = "conflict"
 
 
+class TooLarge(LeadLedgerError):
+    status = 413
+    code = "too_large"
+
+
+class UnsupportedMediaType(LeadLedgerError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class TooManyRequests(LeadLedgerError):
     status = 429
     code = "too_many_requests"

@@ -20,6 +20,7 @@ import re
 from enum import StrEnum
 from typing import Any, Protocol
 
+from leadledger.imports import presets
 from leadledger.imports.presets import CUSTOM_PREFIX
 
 
@@ -41,31 +42,10 @@ MEDIA_TYPES = {
     Format.jsonl: "application/x-ndjson",
 }
 
-# the importer's fields (imports.presets.FIELDS) a lead holds, in the importer's order; mobile,
-# state, city, industry, employees, annual_revenue and notes are not lead columns (an import
-# keeps them as custom fields, which are exported as such)
-FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "company",
-    "website",
-    "title",
-    "country",
-    "lead_source",
-    "program",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "owner_email",
-    "lifecycle_stage",
-    "created_at",
-    "consent",
-    "unsubscribed",
-)
+# the importer's fields a lead holds, in the importer's order; the others are not lead columns
+# (an import keeps them as custom fields, which are exported as such)
+NOT_LEAD_COLUMNS = {"mobile", "state", "city", "industry", "employees", "annual_revenue", "notes"}
+FIELDS = tuple(f for f in presets.FIELDS if f not in NOT_LEAD_COLUMNS)
 ID = "id"  # leadledger preset only; an import of a leadledger export should ignore it
 
 _HUBSPOT = {

@@ -20,7 +20,14 @@ from leadledger.core import audit
 from leadledger.core.config import get_settings
 from leadledger.core.db import session_scope
 from leadledger.core.dependencies import ClockDep, SessionDep
-from leadledger.core.errors import InvalidInput, LeadLedgerError, NotFound, TooManyRequests
+from leadledger.core.errors import (
+    InvalidInput,
+    LeadLedgerError,
+    NotFound,
+    TooLarge,
+    TooManyRequests,
+    UnsupportedMediaType,
+)
 from leadledger.core.schemas import PathId, parse_input
 from leadledger.forms import pages, rules, service
 from leadledger.forms.schemas import FormCreate, FormRead, FormUpdate
@@ -41,16 +48,6 @@ CORS = {
     "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
     "Access-Control-Max-Age": "600",
 }
-
-
-class TooLarge(LeadLedgerError):
-    status = 413
-    code = "too_large"
-
-
-class UnsupportedMediaType(LeadLedgerError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 # --- management ----------------------------------------------------------------------------
