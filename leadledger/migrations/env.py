@@ -40,6 +40,10 @@ def _run(connection) -> None:  # noqa: ANN001
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        # SQLite's DDL is transactional too: one transaction (BEGIN IMMEDIATE, the write lock)
+        # reads the current revision and runs every step, so processes migrating at once take
+        # turns, and a failed step leaves nothing half done
+        transactional_ddl=True,
     )
     with context.begin_transaction():
         context.run_migrations()
