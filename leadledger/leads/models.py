@@ -1,7 +1,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadledger.core.audit import AuditSpec
@@ -54,6 +54,13 @@ class Lead(Base):
     closed_at: Mapped[datetime | None]
     recycle_count: Mapped[int] = mapped_column(Integer, default=0)
     last_activity_at: Mapped[datetime | None]
+
+    # the latest scores, written only by ``scoring`` (its history keeps every earlier value)
+    fit_grade: Mapped[str | None] = mapped_column(String(2), index=True)  # A+ .. D
+    fit_points: Mapped[int | None] = mapped_column(Integer)
+    engagement_score: Mapped[float | None] = mapped_column(Float)  # decayed, as of scored_at
+    predictive_score: Mapped[float | None] = mapped_column(Float)  # probability, 0..1
+    scored_at: Mapped[datetime | None]
 
     # contact preferences (consent is the opt-in: where and when the person gave it)
     consent_source: Mapped[str | None] = mapped_column(String(200))
