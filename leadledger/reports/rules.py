@@ -178,6 +178,10 @@ class FunnelGroup:
     reached: list[int]
     durations: list[list[float]]  # seconds from stage i to stage i + 1
     leads: int = 0
+    advanced: list[int] | None = None  # counted at stage i and at stage i + 1
+
+    def conversion(self, i: int) -> float | None:
+        return share(self.advanced[i], self.reached[i]) if self.advanced else None
 
 
 def funnel_of(rows: Iterable[Sequence[float | None]], n_stages: int) -> FunnelGroup:
@@ -188,6 +192,7 @@ def funnel_of(rows: Iterable[Sequence[float | None]], n_stages: int) -> FunnelGr
     never a prospect)."""
     reached = [0] * n_stages
     durations: list[list[float]] = [[] for _ in range(n_stages - 1)]
+    advanced = [0] * max(n_stages - 1, 0)
     leads = 0
     for times in rows:
         leads += 1
@@ -196,11 +201,13 @@ def funnel_of(rows: Iterable[Sequence[float | None]], n_stages: int) -> FunnelGr
             continue
         for i in range(entered[0], entered[-1] + 1):
             reached[i] += 1
+            if i < entered[-1]:
+                advanced[i] += 1
         for i in range(n_stages - 1):
             a, b = times[i], times[i + 1]
             if a is not None and b is not None and b >= a:
                 durations[i].append(b - a)
-    return FunnelGroup(reached, durations, leads)
+    return FunnelGroup(reached, durations, leads, advanced)
 
 
 # --- service levels ------------------------------------------------------------------------
@@ -402,7 +409,7 @@ def prorated_cost(rows: Iterable[tuple[date, date, Decimal]], period: Period) ->
 
 
 def per(cost: Decimal, count: int) -> Decimal | None:
-    return (cost / count).quantize(CENT) if count else None
+    return (Decimal(cost) / count).quantize(CENT) if count else None
 
 
 # --- ownership -----------------------------------------------------------------------------
