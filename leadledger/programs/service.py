@@ -3,6 +3,7 @@ imports name it, and ``resolve`` turns the name into the program's row, creating
 time a name is seen so no lead's program is ever dropped."""
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -93,7 +94,7 @@ def list_programs(session: Session) -> list[ProgramRead]:
     )
     return [
         ProgramRead.model_validate(p).model_copy(
-            update={"total_cost": totals.get(p.id) or 0, "leads": leads.get(p.id, 0)}
+            update={"total_cost": Decimal(totals.get(p.id) or 0), "leads": leads.get(p.id, 0)}
         )
         for p in session.scalars(select(Program).order_by(Program.name))
     ]
