@@ -14,6 +14,7 @@ from leadledger.leads import service as lead_service
 from leadledger.lifecycle import service as lifecycle
 from leadledger.opportunities.models import Opportunity
 from leadledger.opportunities.schemas import OpportunityRecord
+from leadledger.reports.rules import CENT
 from leadledger.users.rules import Principal
 
 
@@ -61,7 +62,7 @@ def record(
             f"the opportunity of lead {lead.id} is already closed {row.outcome}",
             loc=["body", "outcome"],
         )
-    row.amount = data.amount
+    row.amount = data.amount.quantize(CENT)
     row.expected_close_on = data.expected_close_on
     row.updated_at = now
     if data.outcome:

@@ -57,7 +57,7 @@ def add_cost(session: Session, ref: int | str, data: CostCreate, *, now: datetim
         program_id=program.id,
         period_start=data.period_start,
         period_end=data.period_end,
-        amount=data.amount,
+        amount=data.amount.quantize(Decimal("0.01")),
         note=data.note,
         created_at=now,
     )

@@ -476,7 +476,9 @@ def programs(
     program_rows = []
     for name in sorted(set(cost_of) | set(by_program)):
         counts = reached_counts(by_program[name], index) if name in by_program else [0] * 5
-        program_rows.append([name, channel_of.get(name, NONE), *row(cost_of.get(name, Decimal(0)), counts)])
+        program_rows.append(
+            [name, channel_of.get(name, NONE), *row(cost_of.get(name, Decimal(0)), counts)]
+        )
     by_channel = cohort(session, contract, period, "channel", viewer)
     channel_cost: dict[str, Decimal] = defaultdict(Decimal)
     for name, cost in cost_of.items():

@@ -19,7 +19,9 @@ def run(*args: str, code: int = 0):
 
 def test_the_documented_example_through_the_cli_is_stored(session, engine):
     out = json.loads(
-        run("plan", "--revenue", "2000000", "--period", "2027-Q1", "--rates", str(EXAMPLE), "--json").output
+        run(
+            "plan", "--revenue", "2000000", "--period", "2027-Q1", "--rates", str(EXAMPLE), "--json"
+        ).output
     )
     assert out["id"] == 1
     assert out["result"]["needed"]["leads"] == 6400
@@ -47,19 +49,41 @@ def test_dry_run_stores_nothing_and_bad_parameters_are_named(session, engine, tm
     for args, message in cases:
         assert message in run(*args, code=1).stderr, args
     zero = tmp_path / "zero.yaml"
-    zero.write_text("rates: {lead_to_mql: 0.2, mql_to_sql: 0.3, sql_to_opportunity: 0, opportunity_to_customer: 0.2}\ndeal_size: 100\n")
-    err = run("plan", "--revenue", "1000", "--period", "2027-Q1", "--rates", str(zero), code=1).stderr
-    assert "rates.sql_to_opportunity: the target is unreachable: no sqls become opportunities" in err
+    zero.write_text(
+        "rates: {lead_to_mql: 0.2, mql_to_sql: 0.3, sql_to_opportunity: 0,"
+        " opportunity_to_customer: 0.2}\ndeal_size: 100\n"
+    )
+    err = run(
+        "plan", "--revenue", "1000", "--period", "2027-Q1", "--rates", str(zero), code=1
+    ).stderr
+    assert (
+        "rates.sql_to_opportunity: the target is unreachable: no sqls become opportunities" in err
+    )
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("rates: {lead_to_mql: 2}\n")
-    err = run("plan", "--revenue", "1000", "--period", "2027-Q1", "--rates", str(wrong), code=1).stderr
+    err = run(
+        "plan", "--revenue", "1000", "--period", "2027-Q1", "--rates", str(wrong), code=1
+    ).stderr
     assert "rates.rates.lead_to_mql" in err
 
 
 def test_measured_rates_and_plan_vs_actual(session, clock):
     history.build(session)
     session.commit()
-    out = json.loads(run("plan", "--revenue", "100000", "--period", "2026-Q4", "--rates", "contract", "--deal-size", "25000", "--json").output)
+    out = json.loads(
+        run(
+            "plan",
+            "--revenue",
+            "100000",
+            "--period",
+            "2026-Q4",
+            "--rates",
+            "contract",
+            "--deal-size",
+            "25000",
+            "--json",
+        ).output
+    )
     plan_id = out["id"]
     data = json.loads(run("report", "plan-vs-actual", str(plan_id), "--format", "json").output)
     rows = {r[0]: r for r in data["tables"][0]["rows"]}
@@ -75,7 +99,9 @@ def test_measured_rates_and_plan_vs_actual(session, clock):
         1,
         30000,
     ]
-    measured = json.loads(run("plan", "--revenue", "100000", "--period", "2027-Q1", "--dry-run", "--json").output)
+    measured = json.loads(
+        run("plan", "--revenue", "100000", "--period", "2027-Q1", "--dry-run", "--json").output
+    )
     # measured over the 180 days before now: 15 leads, 14 MQLs, 4 SQLs, 2 opportunities, 1 won
     assert measured["assumptions"]["rates"] == {
         "lead_to_mql": round(14 / 15, 4),

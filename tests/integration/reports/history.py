@@ -29,7 +29,13 @@ ACTOR = Actor(label="test")
 
 # name: (created, program, source, entry stage, [(stage, hours after creation, reason)])
 PATHS = {
-    "L1": (T0, "webinar", "webinar", None, [("mql", 24), ("sal", 48), ("sql", 96), ("disqualified", 120, "no_fit")]),
+    "L1": (
+        T0,
+        "webinar",
+        "webinar",
+        None,
+        [("mql", 24), ("sal", 48), ("sql", 96), ("disqualified", 120, "no_fit")],
+    ),
     "L2": (T0, "webinar", "webinar", None, [("mql", 24), ("sal", 48), ("sql", 72)]),
     "L3": (T0, "ebook", "content_download", None, [("mql", 671)]),
     "L4": (T0, "ebook", "content_download", None, [("mql", 504)]),
@@ -64,7 +70,11 @@ def build(session: Session) -> History:
     marketing = make_team(session, key="marketing", kind="marketing")
     sdr_team = make_team(session, key="sdr_team", kind="sdr")
     sdr = make_user(session, email="sdr@example.com", role="sdr", team=sdr_team)
-    for name, channel in (("webinar", "webinar"), ("ebook", "content_download"), ("ads", "paid_search")):
+    for name, channel in (
+        ("webinar", "webinar"),
+        ("ebook", "content_download"),
+        ("ads", "paid_search"),
+    ):
         program_service.add_program(
             session, ProgramCreate(name=name, channel=channel), now=T0 - timedelta(days=60)
         )
@@ -100,14 +110,24 @@ def build(session: Session) -> History:
         ids[name] = lead.id
         for move in moves:
             to, hours, reason = (*move, None)[:3]
-            actor = Actor(label=sdr.email, user_id=sdr.id) if to == "sql" and name in SQL_BY_SDR else ACTOR
+            actor = (
+                Actor(label=sdr.email, user_id=sdr.id)
+                if to == "sql" and name in SQL_BY_SDR
+                else ACTOR
+            )
             lifecycle.transition(
                 session, lead.id, to, reason=reason, actor=actor, now=at(name, hours)
             )
     # money: L2 won 30,000 after touches by ebook and ads; L13 open at 10,000, touched by
     # ebook only after its opportunity opened
     record = opportunity_service.record
-    record(session, ids["L2"], OpportunityRecord(amount=Decimal("30000")), actor=ACTOR, now=at("L2", 96))
+    record(
+        session,
+        ids["L2"],
+        OpportunityRecord(amount=Decimal("30000")),
+        actor=ACTOR,
+        now=at("L2", 96),
+    )
     record(
         session,
         ids["L2"],
@@ -115,12 +135,22 @@ def build(session: Session) -> History:
         actor=ACTOR,
         now=at("L2", 240),
     )
-    record(session, ids["L13"], OpportunityRecord(amount=Decimal("10000")), actor=ACTOR, now=at("L13", 120))
+    record(
+        session,
+        ids["L13"],
+        OpportunityRecord(amount=Decimal("10000")),
+        actor=ACTOR,
+        now=at("L13", 120),
+    )
     for name, program, hours in (("L2", "ebook", 24), ("L2", "ads", 48), ("L13", "ebook", 200)):
         touch(session, ids[name], program, at(name, hours))
     # L15 was called 2.5 hours after it became an MQL
     activity_service.add_activity(
-        session, ids["L15"], ActivityCreate(type="call", at=at("L15", 672.5)), actor=ACTOR, now=at("L15", 672.5)
+        session,
+        ids["L15"],
+        ActivityCreate(type="call", at=at("L15", 672.5)),
+        actor=ACTOR,
+        now=at("L15", 672.5),
     )
     session.flush()
     return History(ids=ids, sdr_user_id=sdr.id, marketing_team_id=marketing.id)

@@ -67,7 +67,9 @@ class TestOpportunities:
     def test_recording_moves_the_lead_through_the_lifecycle(self, session, clock):
         lead = make_lead(session, now=clock.now(), stage="sql")
         session.commit()
-        run("opportunities", "record", str(lead.id), "--amount", "12000", "--close-on", "2027-01-31")
+        run(
+            "opportunities", "record", str(lead.id), "--amount", "12000", "--close-on", "2027-01-31"
+        )
         session.rollback()  # a fresh snapshot after the command committed
         session.expire_all()
         assert (lead.stage, lead.opportunity_at is not None) == ("opportunity", True)
@@ -85,7 +87,11 @@ class TestOpportunities:
         session.commit()
         with pytest.raises(Exception, match="cannot move from 'mql' to 'opportunity'"):
             opportunity_service.record(
-                session, lead.id, OpportunityRecord(amount=Decimal(5)), actor=TEST_ACTOR, now=clock.now()
+                session,
+                lead.id,
+                OpportunityRecord(amount=Decimal(5)),
+                actor=TEST_ACTOR,
+                now=clock.now(),
             )
         session.rollback()
         assert opportunity_service.get(session, lead.id) is None
@@ -93,9 +99,37 @@ class TestOpportunities:
 
 class TestPrograms:
     def test_add_cost_and_list(self, engine):
-        run("programs", "add", "Spring webinar", "--channel", "webinar", "--starts", "2027-03-01", "--ends", "2027-03-31")
-        run("programs", "cost", "Spring webinar", "1500", "--from", "2027-03-01", "--to", "2027-03-31")
-        run("programs", "cost", "Spring webinar", "500.50", "--from", "2027-03-01", "--to", "2027-03-31")
+        run(
+            "programs",
+            "add",
+            "Spring webinar",
+            "--channel",
+            "webinar",
+            "--starts",
+            "2027-03-01",
+            "--ends",
+            "2027-03-31",
+        )
+        run(
+            "programs",
+            "cost",
+            "Spring webinar",
+            "1500",
+            "--from",
+            "2027-03-01",
+            "--to",
+            "2027-03-31",
+        )
+        run(
+            "programs",
+            "cost",
+            "Spring webinar",
+            "500.50",
+            "--from",
+            "2027-03-01",
+            "--to",
+            "2027-03-31",
+        )
         import json
 
         (listed,) = json.loads(run("programs", "list", "--json").output)
@@ -107,9 +141,32 @@ class TestPrograms:
         assert [c["amount"] for c in listed["costs"]] == ["1500.00", "500.50"]
         err = run("programs", "add", "Spring webinar", code=1).stderr
         assert "a program named 'Spring webinar' exists" in err
-        err = run("programs", "cost", "Spring webinar", "1", "--from", "2027-03-02", "--to", "2027-03-01", code=1).stderr
+        err = run(
+            "programs",
+            "cost",
+            "Spring webinar",
+            "1",
+            "--from",
+            "2027-03-02",
+            "--to",
+            "2027-03-01",
+            code=1,
+        ).stderr
         assert "period_end 2027-03-01 is before period_start 2027-03-02" in err
-        assert "no program 'Nope'" in run("programs", "cost", "Nope", "1", "--from", "2027-03-01", "--to", "2027-03-01", code=1).stderr
+        assert (
+            "no program 'Nope'"
+            in run(
+                "programs",
+                "cost",
+                "Nope",
+                "1",
+                "--from",
+                "2027-03-01",
+                "--to",
+                "2027-03-01",
+                code=1,
+            ).stderr
+        )
 
     def test_a_new_program_name_on_a_lead_becomes_a_program(self, session, clock):
         lead = make_lead(session, now=clock.now(), program="Partner day", source="event")
@@ -133,7 +190,11 @@ class TestBacktest:
         from leadledger.activities.schemas import ActivityCreate
 
         ids = []
-        for points in (("webinar_attended", "email_reply", "pricing_page_visit", "email_click"), ("webinar_attended", "email_reply", "pricing_page_visit"), ("demo_request",)):
+        for points in (
+            ("webinar_attended", "email_reply", "pricing_page_visit", "email_click"),
+            ("webinar_attended", "email_reply", "pricing_page_visit"),
+            ("demo_request",),
+        ):
             lead = make_lead(
                 session,
                 now=clock.now() - timedelta(days=20),
@@ -154,7 +215,11 @@ class TestBacktest:
         for step in ("mql", "sal", "sql"):
             lifecycle.transition(session, ids[0], step, actor=TEST_ACTOR, now=clock.now())
         opportunity_service.record(
-            session, ids[0], OpportunityRecord(amount=Decimal(9000), outcome="won"), actor=TEST_ACTOR, now=clock.now()
+            session,
+            ids[0],
+            OpportunityRecord(amount=Decimal(9000), outcome="won"),
+            actor=TEST_ACTOR,
+            now=clock.now(),
         )
         session.commit()
         return ids
@@ -162,18 +227,29 @@ class TestBacktest:
     def test_a_higher_threshold_means_fewer_mqls_and_writes_nothing(self, session, clock, tmp_path):
         ids = self._leads(session, clock)
         proposed = tmp_path / "proposed.yaml"
-        proposed.write_text(default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: 50\n"))
+        proposed.write_text(
+            default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: 50\n")
+        )
         before = _table_counts(session)
         events = session.scalar(select(func.max(AuditEvent.id)))
         import json
 
-        out = json.loads(run("contract", "backtest", str(proposed), "--since", "2026-01-01", "--format", "json").output)
+        out = json.loads(
+            run(
+                "contract", "backtest", str(proposed), "--since", "2026-01-01", "--format", "json"
+            ).output
+        )
         compare = {r[0]: r[1:] for r in out["tables"][0]["rows"]}
         assert compare["mqls"] == [3, 1, -2]  # only the hand-raise stays an MQL
         changed = out["tables"][1]["rows"]
-        assert [(r[0], r[1]) for r in changed] == [(ids[0], "no longer MQL"), (ids[1], "no longer MQL")]
+        assert [(r[0], r[1]) for r in changed] == [
+            (ids[0], "no longer MQL"),
+            (ids[1], "no longer MQL"),
+        ]
         assert changed[0][3:] == [True, True, 9000.0]
-        assert "1 of the 1 won deals would not have been passed (100%)" in out["headline"]["summary"]
+        assert (
+            "1 of the 1 won deals would not have been passed (100%)" in out["headline"]["summary"]
+        )
         session.rollback()  # a fresh snapshot after the command committed
         session.expire_all()
         assert _table_counts(session) == before
@@ -181,6 +257,8 @@ class TestBacktest:
 
     def test_a_contract_that_does_not_validate_is_refused_with_its_line(self, engine, tmp_path):
         bad = tmp_path / "bad.yaml"
-        bad.write_text(default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: -5\n"))
+        bad.write_text(
+            default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: -5\n")
+        )
         err = run("contract", "backtest", str(bad), code=1).stderr
         assert "mql.min_engagement" in err and "line" in err

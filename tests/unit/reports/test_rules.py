@@ -60,7 +60,11 @@ class TestPeriods:
 
     def test_months_of_a_quarter(self):
         months = rules.months_of(rules.parse_period("2027-Q1"))
-        assert [(m.label, m.days) for m in months] == [("2027-01", 31), ("2027-02", 28), ("2027-03", 31)]
+        assert [(m.label, m.days) for m in months] == [
+            ("2027-01", 31),
+            ("2027-02", 28),
+            ("2027-03", 31),
+        ]
 
     def test_unknown_grouping(self):
         with pytest.raises(InvalidInput, match="unknown grouping 'city'") as err:
@@ -73,7 +77,11 @@ class TestPeriods:
     [([], 0.5, None), ([5], 0.9, 5), ([1, 2, 3, 4], 0.5, 2.5), ([10, 20, 30, 40, 50], 0.9, 46)],
 )
 def test_percentile_interpolates_like_postgresql(values, q, expected):
-    assert rules.percentile(values, q) == pytest.approx(expected) if expected else rules.percentile(values, q) is None
+    assert (
+        rules.percentile(values, q) == pytest.approx(expected)
+        if expected
+        else rules.percentile(values, q) is None
+    )
 
 
 class TestFunnelOf:
@@ -191,13 +199,20 @@ class TestMqlReplay:
 
     def test_grades(self):
         assert rules.fit_grade(CONTRACT, self.FIT_A) == "A"
-        assert rules.fit_grade(CONTRACT, rules.FitFacts(title="Student", email_domain_kind="free")) == "D"
+        assert (
+            rules.fit_grade(CONTRACT, rules.FitFacts(title="Student", email_domain_kind="free"))
+            == "D"
+        )
 
     def test_engagement_decays_and_hand_raises_count(self):
         t = utc(2026, 10, 1, 9)
         acts = [("webinar_attended", t), ("email_reply", t), ("pricing_page_visit", t)]
         assert rules.mql_moments(CONTRACT, self.FIT_A, acts) == [t]  # 42 >= 40
-        later = [("webinar_attended", t), ("email_reply", t), ("pricing_page_visit", utc(2026, 10, 31, 9))]
+        later = [
+            ("webinar_attended", t),
+            ("email_reply", t),
+            ("pricing_page_visit", utc(2026, 10, 31, 9)),
+        ]
         assert rules.mql_moments(CONTRACT, self.FIT_A, later) == []  # 30 halved after 30 days
         low = rules.FitFacts(title="Manager")
         assert rules.mql_moments(CONTRACT, low, [("demo_request", t)]) == []  # fit D
