@@ -385,11 +385,12 @@ def reasons_by_source(
     session: Session, stages: list[str], period: Period, viewer: Principal | None
 ) -> list[tuple[str, str, str | None, int]]:
     """(source, stage, reason, moves) for moves into ``stages`` in ``period``."""
+    source = func.coalesce(Lead.source, NONE)
     stmt = (
-        select(func.coalesce(Lead.source, NONE), T.to_stage, T.reason, func.count())
+        select(source, T.to_stage, T.reason, func.count())
         .select_from(T.__table__.join(Lead, Lead.id == T.lead_id))
         .where(T.to_stage.in_(stages), in_period(T.at, period), visible(viewer))
-        .group_by(func.coalesce(Lead.source, NONE), T.to_stage, T.reason)
+        .group_by(source, T.to_stage, T.reason)
     )
     return [tuple(r) for r in session.execute(stmt)]
 
