@@ -166,28 +166,43 @@ def ledger_groups(
     return [tuple(r) for r in session.execute(stmt)]
 
 
+def first_handed(handed_stamps: list[str]) -> ColumnElement:
+    """When a lead was first handed to sales, from its milestone stamps (the first time it
+    reached each stage; ``lifecycle`` writes them with the transitions)."""
+    cols = [getattr(Lead, name) for name in handed_stamps]
+    if not cols:
+        return literal(None)
+    first = cols[0]
+    for col in cols[1:]:
+        first = case(
+            (first.is_(None), col), (col.is_(None), first), (col < first, col), else_=first
+        )
+    return first
+
+
 def _waiting(
-    handed: list[str], waiting: list[str], period: Period | None, viewer: Principal | None
+    handed_stamps: list[str], waiting: list[str], period: Period | None, viewer: Principal | None
 ) -> Select:
-    h = _handed(handed, period)
-    frm, owner, team = _owner_and_team(h.join(Lead, Lead.id == h.c.lead_id))
-    return (
+    frm, owner, team = _owner_and_team(Lead.__table__)
+    handed_at = first_handed(handed_stamps)
+    stmt = (
         select(
             Lead.id,
             owner.label("owner"),
             team.label("team"),
             Lead.stage,
             Lead.stage_changed_at,
-            h.c.handed_at,
+            handed_at.label("handed_at"),
         )
         .select_from(frm)
         .where(Lead.stage.in_(waiting), Lead.opportunity_at.is_(None), visible(viewer))
     )
+    return stmt.where(in_period(handed_at, period)) if period is not None else stmt
 
 
 def ledger_waiting(
     session: Session,
-    handed: list[str],
+    handed_stamps: list[str],
     waiting: list[str],
     stop_types: list[str],
     period: Period | None,
@@ -195,7 +210,7 @@ def ledger_waiting(
 ) -> tuple[list[tuple], dict[int, dict[str, datetime]]]:
     """The handed leads still waiting on sales (id, owner, team, stage, entered, handed), and
     per lead the first time of each stopping activity since it entered its stage."""
-    w = _waiting(handed, waiting, period, viewer).subquery("waiting")
+    w = _waiting(handed_stamps, waiting, period, viewer).subquery("waiting")
     leads = [tuple(r) for r in session.execute(select(w))]
     firsts: dict[int, dict[str, datetime]] = {}
     if stop_types and leads:

@@ -2,6 +2,7 @@
 ledger's buckets, credit for won deals, prorated costs and the ownership advisor. No session,
 no clock: ``now`` is passed in."""
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from leadledger.contract.schemas import Calendar, Contract, Milestone, Stage, StageCategory
@@ -215,6 +217,31 @@ def funnel_of(rows: Iterable[Sequence[float | None]], n_stages: int) -> FunnelGr
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+@dataclass(frozen=True)
+class _Hours:
+    tz: ZoneInfo
+    workdays: frozenset[int]
+    holidays: tuple[date, ...]  # sorted
+    opens: time
+    closes: time
+    week: timedelta  # working time in a week without holidays
+
+
+@lru_cache(maxsize=16)
+def _hours(calendar: Calendar) -> _Hours:
+    opens, closes = time.fromisoformat(calendar.start), time.fromisoformat(calendar.end)
+    day = datetime.combine(date(2000, 1, 3), closes) - datetime.combine(date(2000, 1, 3), opens)
+    workdays = frozenset(WEEKDAYS.index(d) for d in calendar.workdays)
+    return _Hours(
+        tz=ZoneInfo(calendar.timezone),
+        workdays=workdays,
+        holidays=tuple(sorted(date.fromisoformat(h) for h in calendar.holidays)),
+        opens=opens,
+        closes=closes,
+        week=day * len(workdays),
+    )
+
+
 def due_at(
     start: datetime, within_hours: float, calendar: Calendar, business_hours: bool
 ) -> datetime:
@@ -222,26 +249,92 @@ def due_at(
     calendar's working hours (workdays, start-end, holidays, in its time zone)."""
     if not business_hours:
         return start + timedelta(hours=within_hours)
-    tz = ZoneInfo(calendar.timezone)
-    workdays = {WEEKDAYS.index(d) for d in calendar.workdays}
-    holidays = set(calendar.holidays)
-    opens = time.fromisoformat(calendar.start)
-    closes = time.fromisoformat(calendar.end)
+    cal = _hours(calendar)
+    clock = _work_clock(cal, start)
+    if clock is not None:
+        return clock.due(start, within_hours)
+    return walk_days(start, within_hours, cal)
+
+
+def walk_days(start: datetime, within_hours: float, cal: "_Hours") -> datetime:
+    """``due_at`` day by day, for a start outside the working-time window."""
     remaining = timedelta(hours=within_hours)
     cursor = start.astimezone(UTC)
-    day = start.astimezone(tz).date()
+    day = start.astimezone(cal.tz).date()
     for _ in range(3700):  # ten years of days at most
-        if day.weekday() in workdays and day.isoformat() not in holidays:
-            day_open = datetime.combine(day, opens, tz).astimezone(UTC)
-            day_close = datetime.combine(day, closes, tz).astimezone(UTC)
+        if day.weekday() in cal.workdays and day not in cal.holidays:
+            day_open = datetime.combine(day, cal.opens, cal.tz).astimezone(UTC)
+            day_close = datetime.combine(day, cal.closes, cal.tz).astimezone(UTC)
             begin = max(cursor, day_open)
             if begin < day_close:
                 if remaining <= day_close - begin:
                     return begin + remaining
                 remaining -= day_close - begin
         day += timedelta(days=1)
-        cursor = max(cursor, datetime.combine(day, time(0), tz).astimezone(UTC))
+        # whole weeks without a holiday hold a fixed amount of working time: skip them
+        while cal.week and remaining > cal.week and not _holiday_within(cal, day, 7):
+            day += timedelta(days=7)
+            remaining -= cal.week
+        cursor = max(cursor, datetime.combine(day, time(0), cal.tz).astimezone(UTC))
     raise ValueError("the calendar has no working hours")
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+US = timedelta(microseconds=1)
+WINDOW_DAYS = 1500  # about four years either side
+
+
+class _WorkClock:
+    """Working time as a coordinate over ten years either side of a day: per day, when it
+    opens and closes (UTC microseconds) and the working time before it. A due time is then a
+    lookup and a bisection instead of a walk over the days."""
+
+    def __init__(self, cal: _Hours, center: date) -> None:
+        self.tz, self.first = cal.tz, center - timedelta(days=WINDOW_DAYS)
+        self.opens, self.lengths, self.before, self.ends = [], [], [], []
+        total = 0
+        for i in range(2 * WINDOW_DAYS):
+            day = self.first + timedelta(days=i)
+            length = opens = 0
+            if day.weekday() in cal.workdays and not _holiday_within(cal, day, 1):
+                opens = (datetime.combine(day, cal.opens, cal.tz) - EPOCH) // US
+                length = (datetime.combine(day, cal.closes, cal.tz) - EPOCH) // US - opens
+            self.opens.append(opens)
+            self.lengths.append(length)
+            self.before.append(total)
+            total += length
+            self.ends.append(total)
+
+    def index(self, moment: datetime) -> int | None:
+        i = (moment.astimezone(self.tz).date() - self.first).days
+        return i if 0 <= i < len(self.opens) else None
+
+    def due(self, start: datetime, within_hours: float) -> datetime:
+        i = self.index(start)
+        at = (start - EPOCH) // US
+        worked = self.before[i] + min(max(at - self.opens[i], 0), self.lengths[i])
+        target = worked + round(within_hours * 3_600_000_000)
+        j = bisect.bisect_left(self.ends, target)
+        if j >= len(self.ends):
+            raise ValueError("beyond the calendar's window")
+        return EPOCH + US * (self.opens[j] + target - self.before[j])
+
+
+_clocks: dict[_Hours, _WorkClock] = {}
+
+
+def _work_clock(cal: _Hours, start: datetime) -> "_WorkClock | None":
+    clock = _clocks.get(cal)
+    if clock is None:
+        clock = _clocks[cal] = _WorkClock(cal, start.date())
+    i = clock.index(start)
+    # the window must hold the start and a year after it; otherwise walk the days
+    return clock if i is not None and i + 366 < len(clock.opens) else None
+
+
+def _holiday_within(cal: _Hours, first: date, days: int) -> bool:
+    i = bisect.bisect_left(cal.holidays, first)
+    return i < len(cal.holidays) and cal.holidays[i] < first + timedelta(days=days)
 
 
 @dataclass(frozen=True)
@@ -343,10 +436,10 @@ def settled_bucket(
 def disposition_deadline(contract: Contract, entered_at: datetime) -> datetime | None:
     """A lead waiting on sales has no disposition once the contract's longest service level has
     run out since it entered its stage; None when the contract has no service levels."""
-    dues = [
-        due_at(entered_at, lv.within_hours, contract.calendar, lv.business_hours)
-        for lv in contract.service_levels
-    ]
+    longest: dict[bool, float] = {}  # the longest level of each kind bounds the others
+    for lv in contract.service_levels:
+        longest[lv.business_hours] = max(longest.get(lv.business_hours, 0), lv.within_hours)
+    dues = [due_at(entered_at, h, contract.calendar, b) for b, h in longest.items()]
     return max(dues) if dues else None
 
 
@@ -358,9 +451,13 @@ def waiting_bucket(
     now: datetime,
 ) -> Bucket:
     """The bucket of a handed lead still in an open or accepted stage at ``now``."""
-    deadline = disposition_deadline(contract, entered_at)
-    if deadline is not None and now >= deadline:
-        return Bucket.no_disposition
+    longest = max((lv.within_hours for lv in contract.service_levels), default=0)
+    # working hours run no faster than the clock: within the longest level's wall-clock hours
+    # the deadline cannot have passed, and need not be computed
+    if longest and now - entered_at >= timedelta(hours=longest):
+        deadline = disposition_deadline(contract, entered_at)
+        if deadline is not None and now >= deadline:
+            return Bucket.no_disposition
     s = contract.stage(stage)
     if s is not None and s.category == StageCategory.working:
         return Bucket.accepted
@@ -494,38 +591,56 @@ class FitFacts:
     email_domain_kind: str | None = None  # business / free
 
 
-def _rule_matches(op: str, value: object, fact: object) -> bool:
+@lru_cache(maxsize=4096)
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z]+", text.lower()))
+
+
+def _matcher(op: str, value: object):  # noqa: ANN202
+    """A predicate over one fact for one ICP rule, prepared once per contract."""
     if op == "present":
-        return fact not in (None, "")
-    if fact in (None, ""):
-        return False
-    if op == "in":
-        return str(fact).lower() in {str(v).lower() for v in value}
-    if op == "not_in":
-        return str(fact).lower() not in {str(v).lower() for v in value}
+        return lambda fact: fact not in (None, "")
+    if op in ("in", "not_in"):
+        allowed = frozenset(str(v).lower() for v in value)
+        inside = op == "in"
+        return lambda fact: fact not in (None, "") and (str(fact).lower() in allowed) == inside
     if op == "contains_any":
-        words = re.findall(r"[a-z]+", str(fact).lower())
-        text = " ".join(words)
-        return any(re.search(rf"\b{re.escape(str(v).lower())}\b", text) for v in value)
-    try:
-        number = float(fact)
-    except (TypeError, ValueError):
-        return False
-    if op == "gte":
-        return number >= float(value)
-    if op == "lte":
-        return number <= float(value)
-    if op == "between":
-        return float(value[0]) <= number <= float(value[1])
-    return False
+        words = re.compile(r"\b(?:" + "|".join(re.escape(str(v).lower()) for v in value) + r")\b")
+        return lambda fact: fact not in (None, "") and bool(words.search(_words(str(fact))))
+    low, high = value if op == "between" else (value, value)
+    low, high = float(low), float(high)
+
+    def numeric(fact: object) -> bool:
+        try:
+            number = float(fact)
+        except (TypeError, ValueError):
+            return False
+        if op == "gte":
+            return number >= low
+        if op == "lte":
+            return number <= high
+        return low <= number <= high
+
+    return numeric
+
+
+_prepared: dict[int, tuple] = {}
+
+
+def _icp_rules(icp) -> tuple:  # noqa: ANN001
+    """The rules of ``icp`` as (field, predicate, points), prepared once per contract (rule
+    values are lists, so the frozen model cannot be a cache key: its identity is)."""
+    hit = _prepared.get(id(icp))
+    if hit is None or hit[0] is not icp:
+        if len(_prepared) > 64:
+            _prepared.clear()
+        rules = tuple((r.field.value, _matcher(r.op.value, r.value), r.points) for r in icp.rules)
+        hit = _prepared[id(icp)] = (icp, rules)
+    return hit[1]
 
 
 def fit_grade(contract: Contract, facts: FitFacts) -> str:
-    points = sum(
-        r.points
-        for r in contract.icp.rules
-        if _rule_matches(r.op.value, r.value, getattr(facts, r.field.value))
-    )
+    points = sum(p for field, match, p in _icp_rules(contract.icp) if match(getattr(facts, field)))
     g = contract.icp.grades
     return next((name for name, low in (("A", g.A), ("B", g.B), ("C", g.C)) if points >= low), "D")
 
@@ -535,11 +650,15 @@ def _at_least(grade: str, minimum: str) -> bool:
 
 
 def mql_moments(
-    contract: Contract, facts: FitFacts, activities: Sequence[tuple[str, datetime]]
+    contract: Contract,
+    facts: FitFacts,
+    activities: Sequence[tuple[str, datetime]],
+    grade: str | None = None,
 ) -> list[datetime]:
     """The times the contract's MQL rule becomes true over a lead's activities (in time
-    order): a hand-off each time, so a lead that cools and warms again is handed over twice."""
-    grade = fit_grade(contract, facts)
+    order): a hand-off each time, so a lead that cools and warms again is handed over twice.
+    ``grade``: the lead's fit grade when the caller has it already."""
+    grade = grade or fit_grade(contract, facts)
     e, mql = contract.engagement, contract.mql
     fit_ok = _at_least(grade, mql.min_fit_grade.value)
     hand_ok = mql.hand_raise_min_fit_grade is not None and _at_least(

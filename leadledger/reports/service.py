@@ -155,6 +155,16 @@ def _waiting_stages(contract: Contract) -> list[str]:
     ]
 
 
+def _handed_stamps(contract: Contract) -> list[str]:
+    """The lead's milestone columns of the handed stages (their first times reached)."""
+    handed = set(rules.handed_stages(contract))
+    return [
+        f"{s.milestone.value}_at"
+        for s in contract.stages
+        if s.name in handed and s.milestone is not None
+    ]
+
+
 def service_level_buckets(
     session: Session,
     contract: Contract,
@@ -165,10 +175,9 @@ def service_level_buckets(
     """The handed leads still waiting on sales, each with its bucket from its service-level
     timers. The timers are rebuilt here from the stage-entry times and the first stopping
     activity; once ``sla`` stores timer rows, this is the one function that reads them."""
-    handed = rules.handed_stages(contract)
     leads, firsts = queries.ledger_waiting(
         session,
-        handed,
+        _handed_stamps(contract),
         _waiting_stages(contract),
         rules.stop_activity_types(contract),
         period,
@@ -742,7 +751,7 @@ def default_period(now: datetime) -> Period:
 
 
 def _replay(contract: Contract, leads: list[tuple], acts: dict[int, list]) -> dict[int, list]:
-    out = {}
+    out, grades = {}, {}
     for row in leads:
         lead_id, title, seniority, country, source, email, domain, industry, employees = row[:9]
         created = row[9]
@@ -763,7 +772,10 @@ def _replay(contract: Contract, leads: list[tuple], acts: dict[int, list]) -> di
         first = rules.CHANNEL_ACTIVITY.get(source or "")
         if first:
             history.append((first, created))
-        out[lead_id] = rules.mql_moments(contract, facts, history)
+        grade = grades.get(facts)
+        if grade is None:
+            grade = grades[facts] = rules.fit_grade(contract, facts)
+        out[lead_id] = rules.mql_moments(contract, facts, history, grade)
     return out
 
 

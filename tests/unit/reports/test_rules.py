@@ -1,6 +1,7 @@
+import random
 import re
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -217,3 +218,28 @@ class TestMqlReplay:
         low = rules.FitFacts(title="Manager")
         assert rules.mql_moments(CONTRACT, low, [("demo_request", t)]) == []  # fit D
         assert rules.mql_moments(CONTRACT, self.FIT_A, [("demo_request", t)]) == [t]
+
+
+def _minute_by_minute(start: datetime, hours: float) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    tz, t, left = ZoneInfo(CAL.timezone), start.replace(second=0, microsecond=0), int(hours * 60)
+    while True:
+        local = t.astimezone(tz)
+        working = local.weekday() < 5 and local.date().isoformat() not in CAL.holidays
+        if working and CAL.start <= local.strftime("%H:%M") < CAL.end:
+            left -= 1
+            if left == 0:
+                return t + timedelta(minutes=1)
+        t += timedelta(minutes=1)
+
+
+def test_due_at_agrees_with_counting_minutes():
+    """Across the clock change of October and the holidays of December, with the whole-week
+    skip of long levels."""
+    rng = random.Random(4)
+    for hours in [4, 16, 37.5, 4, 16, 240]:
+        start = utc(2026, 10, 20) + timedelta(minutes=rng.randrange(0, 75 * 24 * 60))
+        expected = _minute_by_minute(start, hours)
+        assert rules.due_at(start, hours, CAL, True) == expected, start
+        assert rules.walk_days(start, hours, rules._hours(CAL)) == expected, start
