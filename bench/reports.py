@@ -310,8 +310,9 @@ def floor_funnel(conn, db: str, s: str, e: str) -> None:  # noqa: ANN001
         for i, st in enumerate(FUNNEL)
     )
     cte = (
-        f"WITH f AS (SELECT l.id, {pivot} FROM lead l JOIN lead_transition t ON t.lead_id = l.id "
-        f"WHERE l.created_at >= '{s}' AND l.created_at < '{e}' GROUP BY l.id)"
+        f"WITH f AS (SELECT t.lead_id, {pivot} FROM lead l JOIN lead_transition t "
+        f"ON t.lead_id = l.id WHERE l.created_at >= '{s}' AND l.created_at < '{e}' "
+        "GROUP BY t.lead_id)"
     )
     counts = ", ".join(f"count(s{i})" for i in range(len(FUNNEL)))
     conn.exec_driver_sql(f"{cte} SELECT {counts} FROM f").all()
@@ -332,10 +333,16 @@ def floor_funnel(conn, db: str, s: str, e: str) -> None:  # noqa: ANN001
 
 
 def floor_leakage(conn, db: str, s: str | None, e: str | None) -> None:  # noqa: ANN001
-    having = f"HAVING min(at) >= '{s}' AND min(at) < '{e}'" if s else ""
+    handed = "('mql','sal','sql','opportunity','customer')"
+    first = (
+        f"AND at >= '{s}' AND at < '{e}' AND NOT EXISTS (SELECT 1 FROM lead_transition p WHERE "
+        f"p.lead_id = lead_transition.lead_id AND p.to_stage IN {handed} AND p.at < '{s}')"
+        if s
+        else ""
+    )
     conn.exec_driver_sql(
-        "WITH h AS (SELECT lead_id FROM lead_transition WHERE to_stage IN "
-        f"('mql','sal','sql','opportunity','customer') GROUP BY lead_id {having}) "
+        f"WITH h AS (SELECT lead_id FROM lead_transition WHERE to_stage IN {handed} {first} "
+        "GROUP BY lead_id) "
         "SELECT l.owner_id, l.stage, (SELECT t.reason FROM lead_transition t "
         "WHERE t.lead_id = l.id AND t.to_stage = l.stage AND t.at = l.stage_changed_at "
         "ORDER BY t.id DESC LIMIT 1) AS reason, "
@@ -360,9 +367,10 @@ def floor_programs(conn, db: str, s: str, e: str) -> None:  # noqa: ANN001
         for i, st in enumerate(FUNNEL)
     )
     conn.exec_driver_sql(
-        f"WITH f AS (SELECT l.id, l.program_id, {pivot} FROM lead l JOIN lead_transition t ON "
-        f"t.lead_id = l.id WHERE l.created_at >= '{s}' AND l.created_at < '{e}' GROUP BY l.id, "
-        "l.program_id) SELECT program_id, count(*), sum(s2), sum(s4), sum(s5), sum(s6) FROM f "
+        f"WITH f AS (SELECT t.lead_id, l.program_id, {pivot} FROM lead l JOIN lead_transition t "
+        f"ON t.lead_id = l.id WHERE l.created_at >= '{s}' AND l.created_at < '{e}' "
+        "GROUP BY t.lead_id, l.program_id) "
+        "SELECT program_id, count(*), sum(s2), sum(s4), sum(s5), sum(s6) FROM f "
         "GROUP BY program_id"
     ).all()
     conn.exec_driver_sql(

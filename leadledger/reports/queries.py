@@ -15,6 +15,7 @@ from sqlalchemy import (
     case,
     cast,
     distinct,
+    exists,
     func,
     literal,
     select,
@@ -93,7 +94,9 @@ def funnel_cohort(
         select(group, *firsts)
         .select_from(frm)
         .where(in_period(Lead.created_at, period), visible(viewer))
-        .group_by(Lead.id, group)
+        # by the transition's lead id: SQLite then reads the cohort by the created_at index
+        # instead of walking every lead in id order
+        .group_by(T.lead_id, group)
     )
     return [tuple(r) for r in session.execute(stmt)]
 
@@ -116,14 +119,21 @@ def funnel_flow(
 
 
 def _handed(handed: list[str], period: Period | None):  # noqa: ANN202
-    stmt = (
-        select(T.lead_id, func.min(T.at).label("handed_at"))
-        .where(T.to_stage.in_(handed))
-        .group_by(T.lead_id)
-    )
+    """Lead id and first move into a handed stage, for the leads whose first such move falls
+    in ``period``: the moves of the period not preceded by an earlier one (by the index), rather
+    than grouping every lead's history."""
+    stmt = select(T.lead_id, func.min(T.at).label("handed_at")).where(T.to_stage.in_(handed))
     if period is not None:
-        stmt = stmt.having(in_period(func.min(T.at), period))
-    return stmt.subquery("handed")
+        earlier = aliased(LeadTransition)
+        stmt = stmt.where(
+            in_period(T.at, period),
+            ~exists().where(
+                earlier.lead_id == T.lead_id,
+                earlier.to_stage.in_(handed),
+                earlier.at < period.start,
+            ),
+        )
+    return stmt.group_by(T.lead_id).subquery("handed")
 
 
 def _owner_and_team(frm: FromClause) -> tuple[FromClause, ColumnElement, ColumnElement]:
@@ -246,7 +256,8 @@ def sla_starts(
     viewer: Principal | None,
 ) -> list[tuple]:
     """Each entry into ``start_stage`` in ``period``: (transition id, lead id, owner, team,
-    started at, first stopping activity after, first stopping stage after)."""
+    started at, first stopping activity after, first stopping stage after), times as epoch
+    seconds."""
     frm, owner, team = _owner_and_team(T.__table__.join(Lead, Lead.id == T.lead_id))
     later = aliased(LeadTransition)
     by_activity = (
@@ -263,8 +274,12 @@ def sla_starts(
         if stop_stages
         else literal(None)
     )
+    if stop_types:
+        by_activity = epoch(session, by_activity)
+    if stop_stages:
+        by_stage = epoch(session, by_stage)
     stmt = (
-        select(T.id, T.lead_id, owner, team, T.at, by_activity, by_stage)
+        select(T.id, T.lead_id, owner, team, epoch(session, T.at), by_activity, by_stage)
         .select_from(frm)
         .where(T.to_stage == start_stage, in_period(T.at, period), visible(viewer))
     )

@@ -337,6 +337,17 @@ def _holiday_within(cal: _Hours, first: date, days: int) -> bool:
     return i < len(cal.holidays) and cal.holidays[i] < first + timedelta(days=days)
 
 
+def from_epoch(seconds: float) -> datetime:
+    return EPOCH + timedelta(seconds=seconds)
+
+
+def due_epoch(start: float, within_hours: float, calendar: Calendar, business_hours: bool) -> float:
+    """``due_at`` in epoch seconds (the reports read times as numbers)."""
+    if not business_hours:
+        return start + within_hours * 3600
+    return (due_at(from_epoch(start), within_hours, calendar, True) - EPOCH).total_seconds()
+
+
 @dataclass(frozen=True)
 class Timer:
     """A service-level timer as reconstructed from history (``sla`` stores these as rows)."""

@@ -317,7 +317,7 @@ def sla(
     touch), breaches and reassignments."""
     contract = _contract(session)
     overall: list[list] = []
-    weekly: dict[tuple, dict] = {}
+    weekly: dict[tuple, _SlaAcc] = {}
     for level in contract.service_levels:
         starts = queries.sla_starts(
             session,
@@ -327,18 +327,28 @@ def sla(
             period,
             viewer,
         )
-        moves = queries.assignments(session, sorted({s[1] for s in starts}), period.start)
-        acc = _SlaAcc()
+        moves = {
+            lead_id: [m.timestamp() for m in at]
+            for lead_id, at in queries.assignments(
+                session, sorted({s[1] for s in starts}), period.start
+            ).items()
+        }
+        acc, now_s = _SlaAcc(), now.timestamp()
+        weeks: dict[int, str] = {}  # day number -> ISO week, computed once a day
         for _, lead_id, owner, team, at, by_activity, by_stage in starts:
             stops = [t for t in (by_activity, by_stage) if t is not None]
             stopped = min(stops) if stops else None
-            due = rules.due_at(at, level.within_hours, contract.calendar, level.business_hours)
-            until = stopped or now
-            reassigned = sum(1 for m in moves.get(lead_id, []) if at < m <= until)
-            key = (rules.week_of(at), owner, team, level.id)
-            cell = weekly.setdefault(key, {"acc": _SlaAcc()})["acc"]
-            for a in (acc, cell):
-                a.add(at, stopped, due, now, reassigned)
+            due = rules.due_epoch(at, level.within_hours, contract.calendar, level.business_hours)
+            until = stopped or now_s
+            reassigned = sum(1 for m in moves.get(lead_id, ()) if at < m <= until)
+            day = int(at // 86400)
+            week = weeks.get(day) or weeks.setdefault(day, rules.week_of(rules.from_epoch(at)))
+            key = (week, owner, team, level.id)
+            cell = weekly.get(key)
+            if cell is None:
+                cell = weekly[key] = _SlaAcc()
+            acc.add(at, stopped, due, now_s, reassigned)
+            cell.add(at, stopped, due, now_s, reassigned)
         overall.append([level.id, *acc.row()])
     columns = [
         "started",
@@ -365,7 +375,7 @@ def sla(
             _table(
                 "by_owner_week",
                 ["week", "owner", "team", "level", *columns],
-                [[*k, *v["acc"].row()] for k, v in sorted(weekly.items())],
+                [[*k, *v.row()] for k, v in sorted(weekly.items())],
             ),
         ],
         now=now,
@@ -382,13 +392,12 @@ class _SlaAcc:
         self.started = self.within = self.breaches = self.reassigned = 0
         self.speeds: list[float] = []
 
-    def add(
-        self, at: datetime, stopped: datetime | None, due: datetime, now: datetime, moves: int
-    ) -> None:
+    def add(self, at: float, stopped: float | None, due: float, now: float, moves: int) -> None:
+        """Times in epoch seconds."""
         self.started += 1
         self.reassigned += moves
         if stopped is not None and stopped <= now:
-            self.speeds.append((stopped - at).total_seconds())
+            self.speeds.append(stopped - at)
             if stopped <= due:
                 self.within += 1
         if (stopped if stopped is not None and stopped <= now else now) > due:
@@ -488,14 +497,19 @@ def programs(
         program_rows.append(
             [name, channel_of.get(name, NONE), *row(cost_of.get(name, Decimal(0)), counts)]
         )
-    by_channel = cohort(session, contract, period, "channel", viewer)
+    # a lead's channel is its first-touch program's: the program groups add up to them
+    by_channel: dict[str, list[int]] = defaultdict(lambda: [0] * 5)
+    for name, group in by_program.items():
+        counts = reached_counts(group, index)
+        channel = channel_of.get(name, NONE)
+        by_channel[channel] = [a + b for a, b in zip(by_channel[channel], counts, strict=True)]
     channel_cost: dict[str, Decimal] = defaultdict(Decimal)
     for name, cost in cost_of.items():
         channel_cost[channel_of[name]] += cost
-    channel_rows = []
-    for channel in sorted(set(channel_cost) | set(by_channel)):
-        counts = reached_counts(by_channel[channel], index) if channel in by_channel else [0] * 5
-        channel_rows.append([channel, *row(channel_cost.get(channel, Decimal(0)), counts)])
+    channel_rows = [
+        [channel, *row(channel_cost.get(channel, Decimal(0)), by_channel.get(channel, [0] * 5))]
+        for channel in sorted(set(channel_cost) | set(by_channel))
+    ]
     credit, pipeline_team, revenue_team, missing = credited(session, period, viewer)
     credit_cols = [f"{k}_{m.value}" for k in ("pipeline", "revenue") for m in CreditModel]
     credit_rows = [

@@ -133,6 +133,9 @@ def upgrade() -> None:
             batch_op.f("fk_lead_program_id_program"), "program", ["program_id"], ["id"]
         )
     op.create_index("ix_activity_type_at", "activity", ["type", "at"])
+    op.create_index(
+        "ix_lead_transition_lead_id_to_stage_at", "lead_transition", ["lead_id", "to_stage", "at"]
+    )
 
     conn = op.get_bind()
     now = datetime.now(TZ_UTC)  # a migration runs once, at the time it runs
@@ -164,6 +167,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_lead_transition_lead_id_to_stage_at", table_name="lead_transition")
     op.drop_index("ix_activity_type_at", table_name="activity")
     with op.batch_alter_table("lead", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_lead_program_id_program"), type_="foreignkey")

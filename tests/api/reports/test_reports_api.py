@@ -1,3 +1,7 @@
+from pathlib import Path
+
+import yaml
+
 from tests.factories import make_lead, make_team, make_token, make_user
 from tests.integration.reports import history
 
@@ -96,24 +100,11 @@ def test_programs_costs_and_opportunities(client, auth, session, clock):
 
 
 def test_plans_are_stored_and_compared(client, auth):
-    body = {
-        "revenue": 2000000,
-        "period": "2027-Q1",
-        "rates": {
-            "rates": {
-                "lead_to_mql": 0.25,
-                "mql_to_sql": 0.4,
-                "sql_to_opportunity": 0.5,
-                "opportunity_to_customer": 0.25,
-            },
-            "deal_size": 25000,
-            "cycle_days": 34,
-            "nurture_reactivation_rate": 0.1,
-            "inbound_leads_per_week": 100,
-            "open_pipeline": 1200000,
-            "nurture_pool": 400,
-        },
-    }
+    # the assumptions of the worked example in docs/planning.md, as the API's rates object
+    rates = yaml.safe_load(
+        (Path(__file__).parents[3] / "docs/examples/plan-2027-q1.yaml").read_text()
+    )
+    body = {"revenue": 2000000, "period": "2027-Q1", "rates": rates}
     r = client.post("/api/v1/plans", json=body, headers=auth)
     assert r.status_code == 201, r.text
     plan = r.json()
