@@ -351,14 +351,29 @@ def floor_leakage(conn, db: str, s: str | None, e: str | None) -> None:  # noqa:
     ).all()
 
 
+LEVELS = [  # the default contract's service levels: start stage, stop stages, stop activities
+    ("mql", "'sal','nurture','disqualified'", "'call','email_sent','meeting'"),
+    ("sql", "'opportunity','nurture','disqualified'", None),
+    ("sal", "'sql','opportunity','nurture','disqualified'", None),
+]
+
+
 def floor_sla(conn, db: str, s: str, e: str) -> None:  # noqa: ANN001
-    conn.exec_driver_sql(
-        "SELECT t.id, t.at, (SELECT min(a.at) FROM activity a WHERE a.lead_id = t.lead_id AND "
-        "a.type IN ('call','email_sent','meeting') AND a.at >= t.at), (SELECT min(n.at) FROM "
-        "lead_transition n WHERE n.lead_id = t.lead_id AND n.to_stage IN ('sal','nurture',"
-        f"'disqualified') AND n.id > t.id) FROM lead_transition t WHERE t.to_stage = 'mql' AND "
-        f"t.at >= '{s}' AND t.at < '{e}'"
-    ).all()
+    """Each level's timers of the period with their first stop, and the share stopped within
+    the level's hours (counted in wall-clock hours: SQL has no working calendar)."""
+    for start, stages, types in LEVELS:
+        by_activity = (
+            f"(SELECT min(a.at) FROM activity a WHERE a.lead_id = t.lead_id AND a.type IN "
+            f"({types}) AND a.at >= t.at)"
+            if types
+            else "NULL"
+        )
+        conn.exec_driver_sql(
+            f"SELECT t.lead_id, t.at, {by_activity}, (SELECT min(n.at) FROM lead_transition n "
+            f"WHERE n.lead_id = t.lead_id AND n.to_stage IN ({stages}) AND n.id > t.id) "
+            f"FROM lead_transition t WHERE t.to_stage = '{start}' AND t.at >= '{s}' "
+            f"AND t.at < '{e}'"
+        ).all()
 
 
 def floor_programs(conn, db: str, s: str, e: str) -> None:  # noqa: ANN001
@@ -424,7 +439,9 @@ def timed(fn, repeat: int) -> float:  # noqa: ANN001
     return best
 
 
-def run_reports(db: str, url: str, repeat: int, backtest_leads: int, n: int) -> list[dict]:
+def run_reports(
+    db: str, url: str, repeat: int, backtest_leads: int, n: int, only: list[str]
+) -> list[dict]:
     from leadledger.contract.rules import default_contract_text, parse_contract
     from leadledger.core.db import get_engine, session_scope
     from leadledger.reports import rules, service
@@ -478,6 +495,8 @@ def run_reports(db: str, url: str, repeat: int, backtest_leads: int, n: int) -> 
     ]
     results = []
     for name, report, floor in cases:
+        if only and not any(name.startswith(o) for o in only):
+            continue
         with session_scope(engine) as session:
             took = timed(lambda: report(session), repeat)  # noqa: B023
         with engine.connect() as conn:
@@ -491,6 +510,8 @@ def run_reports(db: str, url: str, repeat: int, backtest_leads: int, n: int) -> 
             }
         )
         print(json.dumps(results[-1]), flush=True)
+    if only and "backtest" not in only:
+        return results
     proposed = parse_contract(
         default_contract_text().replace("  min_engagement: 40\n", "  min_engagement: 50\n")
     )
@@ -520,6 +541,9 @@ def main() -> None:
     parser.add_argument("--backtest-leads", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="reuse the database of a former run")
     parser.add_argument("--folder", default=tempfile.gettempdir())
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="time only these (funnel, leakage, sla, ...)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("LEADLEDGER_ENV", "development")
     folder = Path(args.folder)
@@ -535,7 +559,7 @@ def main() -> None:
     else:
         url = fresh_database(args.db, folder)
         print(json.dumps({"built": build(args.db, url, args.leads, args.seed)}), flush=True)
-    results = run_reports(args.db, url, args.repeat, args.backtest_leads, args.leads)
+    results = run_reports(args.db, url, args.repeat, args.backtest_leads, args.leads, args.only)
     out = io.StringIO()
     out.write("| report | leadledger | hand-written SQL | ratio |\n|---|---|---|---|\n")
     for r in results:
