@@ -26,7 +26,11 @@ from leadledger.forms.router import router as forms_router
 from leadledger.imports.router import router as imports_router
 from leadledger.leads.router import router as leads_router
 from leadledger.lifecycle.router import router as lifecycle_router
+from leadledger.opportunities.router import router as opportunities_router
+from leadledger.planning.router import router as planning_router
 from leadledger.privacy.router import router as privacy_router
+from leadledger.programs.router import router as programs_router
+from leadledger.reports.router import router as reports_router
 from leadledger.users import service as user_service
 from leadledger.users.router import router as users_router
 
@@ -147,6 +151,10 @@ def create_app() -> FastAPI:
         audit_router,
         privacy_router,
         imports_router,
+        programs_router,
+        opportunities_router,
+        reports_router,
+        planning_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(public_forms_router)  # /f/{public_key}: no token, any website

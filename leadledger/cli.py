@@ -20,7 +20,12 @@ from leadledger.exports.cli import export
 from leadledger.forms.cli import app as forms_app
 from leadledger.imports.cli import import_file
 from leadledger.leads.cli import app as leads_app
+from leadledger.opportunities.cli import app as opportunities_app
+from leadledger.planning.cli import plan, plan_vs_actual
 from leadledger.privacy.cli import app as privacy_app
+from leadledger.programs.cli import app as programs_app
+from leadledger.reports.cli import app as report_app
+from leadledger.reports.cli import backtest
 from leadledger.users.cli import permissions, teams_app, users_app
 
 app = new_app("leadledger: every lead accounted for, from first touch to revenue.")
@@ -33,6 +38,12 @@ app.add_typer(teams_app, name="teams")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(forms_app, name="forms")
 app.add_typer(intake_app, name="intake")
+app.add_typer(programs_app, name="programs")
+app.add_typer(opportunities_app, name="opportunities")
+app.add_typer(report_app, name="report")
+report_app.command("plan-vs-actual")(plan_vs_actual)
+contract_app.command("backtest")(backtest)
+app.command("plan")(plan)
 app.command("demo")(demo)
 app.command("audit")(audit)
 app.command("import")(import_file)

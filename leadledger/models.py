@@ -10,7 +10,10 @@ from leadledger.forms.models import Form
 from leadledger.imports.models import ImportJob, SavedMapping
 from leadledger.leads.models import Lead
 from leadledger.lifecycle.models import LeadTransition
+from leadledger.opportunities.models import Opportunity
+from leadledger.planning.models import Plan
 from leadledger.privacy.models import Tombstone
+from leadledger.programs.models import Program, ProgramCost
 from leadledger.users.models import ApiToken, Team, User
 
 __all__ = [
@@ -26,6 +29,10 @@ __all__ = [
     "IntakeError",
     "Lead",
     "LeadTransition",
+    "Opportunity",
+    "Plan",
+    "Program",
+    "ProgramCost",
     "RateCounter",
     "SavedMapping",
     "Team",

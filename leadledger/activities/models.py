@@ -14,7 +14,10 @@ class Activity(Base):
 
     __tablename__ = "activity"
     __audit__ = AuditSpec(entity="activity", lead="lead_id")
-    __table_args__ = (Index("ix_activity_lead_id_at", "lead_id", "at"),)
+    __table_args__ = (
+        Index("ix_activity_lead_id_at", "lead_id", "at"),
+        Index("ix_activity_type_at", "type", "at"),  # service-level and backtest reports
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int] = mapped_column(ForeignKey("lead.id"))

@@ -20,7 +20,7 @@ app = new_app("The lead contract: show, check, apply, history, diff.")
 Version = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="a contract version")]
 
 
-def _read(file: Path) -> str:
+def read_file(file: Path) -> str:
     try:
         return file.read_text("utf-8")
     except OSError as exc:
@@ -46,7 +46,7 @@ def show(
 @app.command("check")
 def check(file: Path) -> None:
     """Validate a contract file without applying it."""
-    contract = parse_contract(_read(file))
+    contract = parse_contract(read_file(file))
     console.print(f"[green]ok[/]: {file} is a valid contract ({len(contract.stages)} stages)")
 
 
@@ -57,7 +57,7 @@ def apply(
     author: Annotated[str, typer.Option(help="who agreed the change")] = "cli",
 ) -> None:
     """Make FILE the new active contract version."""
-    text = _read(file)
+    text = read_file(file)
     given = parse_input(ContractApply, {"reason": reason, "author": author})
     with session_scope() as session:
         row = service.apply(

@@ -223,6 +223,24 @@ class CaptureRules(Frozen):
     require: Literal["email_or_phone", "email"] = "email_or_phone"
 
 
+class PlanRates(Frozen):
+    """Assumed conversion between consecutive stages, 0..1 (``leadledger plan --rates
+    contract``)."""
+
+    lead_to_mql: float = Field(default=0.25, ge=0, le=1)
+    mql_to_sql: float = Field(default=0.4, ge=0, le=1)
+    sql_to_opportunity: float = Field(default=0.5, ge=0, le=1)
+    opportunity_to_customer: float = Field(default=0.25, ge=0, le=1)
+
+
+class Planning(Frozen):
+    rates: PlanRates = PlanRates()
+    deal_size: float | None = Field(default=None, gt=0, description="null: the measured average")
+    cycle_days: float = Field(default=60, ge=0, description="days from new lead to won deal")
+    nurture_reactivation_rate: float = Field(default=0.05, ge=0, le=1)
+    measure_days: int = Field(default=180, ge=7, le=3660)
+
+
 class Contract(Frozen):
     name: str
     description: str = ""
@@ -239,6 +257,7 @@ class Contract(Frozen):
     ownership: Ownership
     recycle: RecycleRule
     capture: CaptureRules = CaptureRules()
+    planning: Planning = Planning()
 
     # lookups used by the rules
     def stage(self, name: str) -> Stage | None:

@@ -52,6 +52,7 @@ from leadledger.leads.models import Lead
 from leadledger.leads.schemas import Channel
 from leadledger.lifecycle import service as lifecycle
 from leadledger.privacy import service as privacy_service
+from leadledger.programs import service as program_service
 from leadledger.users import service as user_service
 from leadledger.users.permissions import Reach
 from leadledger.users.rules import Principal
@@ -342,6 +343,11 @@ def _process(
     if new_rows:
         # a plain executemany (RETURNING would cost a statement per row on SQLite); this
         # batch's leads are then those of this import above the highest id before it
+        programs = program_service.resolve(
+            session, {r["program"] for r in new_rows}, channel=new_rows[0]["source"], now=now
+        )
+        for r in new_rows:
+            r["program_id"] = programs.get(r["program"])
         before = session.scalar(select(func.max(Lead.id))) or 0
         session.execute(insert(Lead.__table__), new_rows)
         lifecycle.start_many(
@@ -360,7 +366,8 @@ def _process(
                     "lead_id": lead_id,
                     "type": capture_service.TOUCH,
                     "at": now,
-                    "payload": {"channel": p.data.source, "via": via, "row": p.row.number},
+                    "payload": {"channel": p.data.source, "via": via, "row": p.row.number}
+                    | ({"program": p.data.program} if p.data.program else {}),
                     "actor_id": job.created_by_id,
                     "created_at": now,
                 }

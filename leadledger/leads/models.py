@@ -32,7 +32,8 @@ class Lead(Base):
     domain: Mapped[str | None] = mapped_column(String(255), index=True)
     country: Mapped[str | None] = mapped_column(String(2))
     source: Mapped[str | None] = mapped_column(String(50), index=True)
-    program: Mapped[str | None] = mapped_column(String(200))
+    program: Mapped[str | None] = mapped_column(String(200))  # the first-touch program's name
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("program.id"), index=True)
     utm: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     via: Mapped[str | None] = mapped_column(String(200))  # form:<key>, api:<token>, import:<id>
     account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"), index=True)

@@ -17,6 +17,7 @@ from leadledger.leads.queries import visible
 from leadledger.leads.schemas import LeadCreate, LeadFilters, LeadUpdate
 from leadledger.lifecycle import service as lifecycle
 from leadledger.privacy import service as privacy_service
+from leadledger.programs import service as program_service
 from leadledger.users import service as user_service
 from leadledger.users.permissions import Reach
 from leadledger.users.rules import Principal
@@ -84,6 +85,11 @@ def create_lead(
         fields["domain"] = email_domain(data.email)
     if "creating_team_id" not in fields and actor.user_id is not None:
         fields["creating_team_id"] = user_service.team_of(session, actor.user_id)
+    if fields.get("program"):  # the first-touch program, by its row (created when new)
+        names = {fields["program"]}
+        fields["program_id"] = program_service.resolve(
+            session, names, channel=fields.get("source"), now=now
+        )[fields["program"]]
     lead = Lead(
         **fields,
         **{k: v for k, v in (derived or {}).items() if v is not None},
@@ -122,6 +128,13 @@ def update_lead(
     phone = changes.get("phone", lead.phone)
     if not email and not phone:
         raise InvalidInput("a lead needs an email or a phone number", loc=["body"])
+    if "program" in changes:
+        program = changes["program"]
+        changes["program_id"] = (
+            program_service.resolve(session, {program}, channel=lead.source, now=now)[program]
+            if program
+            else None
+        )
     for name, value in changes.items():
         setattr(lead, name, value)
     lead.updated_at = now

@@ -15,6 +15,8 @@ class LeadTransition(Base):
     __table_args__ = (
         Index("ix_lead_transition_lead_id_at", "lead_id", "at"),
         Index("ix_lead_transition_to_stage_at", "to_stage", "at"),
+        # covers the reports' per-lead reads (first entry into each stage) without the table
+        Index("ix_lead_transition_lead_id_to_stage_at", "lead_id", "to_stage", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

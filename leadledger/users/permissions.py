@@ -29,6 +29,10 @@ class Permission(StrEnum):
     user_manage = "user:manage"
     audit_read = "audit:read"
     privacy_manage = "privacy:manage"
+    program_read = "program:read"
+    program_manage = "program:manage"  # programs and their cost rows
+    report_read = "report:read"  # reports count only the leads the reader may read
+    plan_write = "plan:write"  # store plans backwards from revenue
 
 
 class Reach(StrEnum):
@@ -52,10 +56,13 @@ _WORK = frozenset(
         P.account_write,
         P.contract_read,
         P.user_read,
+        P.program_read,
+        P.report_read,
     }
 )
 
 _CAPTURE_OPS = frozenset({P.lead_import, P.form_manage})
+_PLANNING = frozenset({P.program_manage, P.plan_write})
 
 
 @dataclass(frozen=True)
@@ -69,12 +76,12 @@ ROLES: dict[Role, RoleRule] = {
     Role.admin: RoleRule(frozenset(Permission), Reach.all, "everything, on every lead"),
     Role.leader: RoleRule(
         # the intake log holds every team's failed payloads: for those who see every lead
-        _WORK | _CAPTURE_OPS | {P.intake_manage, P.lead_export, P.contract_apply},
+        _WORK | _CAPTURE_OPS | _PLANNING | {P.intake_manage, P.lead_export, P.contract_apply},
         Reach.all,
         "reads and works every lead, imports and exports, applies contract versions",
     ),
     Role.marketing: RoleRule(
-        (_WORK - {P.note_write}) | _CAPTURE_OPS | {P.lead_export},
+        (_WORK - {P.note_write}) | _CAPTURE_OPS | _PLANNING | {P.lead_export},
         Reach.team,
         "its team's leads (its programs), forms and imports; reads sales notes, writes none",
     ),
