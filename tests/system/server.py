@@ -18,7 +18,8 @@ def leadledger(*args: str, env: dict, cwd=None, **popen) -> subprocess.Popen:  #
     return subprocess.Popen([sys.executable, "-m", "leadledger", *args], env=env, cwd=cwd, **popen)
 
 
-def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 30) -> None:
+def wait_healthy(base: str, proc: subprocess.Popen, seconds: float = 120) -> None:
+    """A quiet machine starts a server in 2-3 s; a loaded one (CI beside other work) far later."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
