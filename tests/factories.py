@@ -13,6 +13,8 @@ from leadledger.leads import service as lead_service
 from leadledger.leads.models import Lead
 from leadledger.leads.schemas import LeadCreate
 from leadledger.lifecycle import service as lifecycle
+from leadledger.scoring import service as scoring_service
+from leadledger.scoring.schemas import QualificationIn
 from leadledger.users import service as user_service
 from leadledger.users.models import Role, Team, TokenScope, User
 
@@ -72,6 +74,12 @@ def make_lead(session: Session, *, now: datetime, stage: str | None = None, **ov
             target = contract.stage(step)
             codes = contract.reason_codes(target)
             reason = codes[0] if target.reason_required else None
+            gate = contract.qualification_gate(step)
+            if gate is not None:  # the SDR's answers first: every criterion met
+                met = {c.key: {"value": "met"} for c in gate.criteria}
+                scoring_service.qualify(
+                    session, lead.id, QualificationIn(criteria=met), actor=TEST_ACTOR, now=now
+                )
             lifecycle.transition(session, lead.id, step, reason=reason, actor=TEST_ACTOR, now=now)
     session.flush()
     return lead

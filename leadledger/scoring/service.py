@@ -30,7 +30,21 @@ from leadledger.scoring import rules
 from leadledger.scoring.features import features, lead_events, lead_facts
 from leadledger.scoring.models import QualificationAnswer, ScoreHistory, ScoreModel
 from leadledger.scoring.predict import Scorer
-from leadledger.scoring.schemas import QualificationIn, Target
+from leadledger.scoring.schemas import (
+    ContributionRead,
+    CriterionRead,
+    EngagementLineRead,
+    EngagementRead,
+    FitRead,
+    FitRuleRead,
+    MqlRead,
+    PredictiveRead,
+    QualificationIn,
+    QualificationRead,
+    RuleCheckRead,
+    ScoreRead,
+    Target,
+)
 from leadledger.users.rules import Principal
 
 log = logging.getLogger("leadledger")
@@ -534,3 +548,103 @@ def train(
     session.flush()
     mark_all_due(session, now=now, why=f"model {row.version} trained")
     return row
+
+
+# --- read models ---------------------------------------------------------------------------
+
+
+def score_read(
+    session: Session,
+    lead_id: int,
+    *,
+    now: datetime,
+    at: datetime | None = None,
+    viewer: Principal | None = None,
+) -> ScoreRead:
+    """``explain`` as the API and the CLI show it."""
+    lead, s, contribs = explain(session, lead_id, now=now, at=at, viewer=viewer)
+    model = active_model(session)
+    predictive = None
+    if model is not None and s.predictive is not None:
+        row = model[0]
+        predictive = PredictiveRead(
+            score=s.predictive,
+            model_version=row.version,
+            target=row.target,
+            algorithm=row.algorithm,
+            top_features=[
+                ContributionRead(feature=name, value=value, contribution=round(c, 4))
+                for name, c, value in contribs
+            ],
+        )
+    return ScoreRead(
+        lead_id=lead.id,
+        stage=lead.stage,
+        as_of=s.as_of,
+        contract_version=s.contract_version,
+        fit=FitRead(
+            grade=s.fit.grade,
+            points=s.fit.points,
+            excluded_by=s.fit.excluded_by,
+            rules=[
+                FitRuleRead(
+                    id=r.id, field=r.field, points=r.points, exclude=r.exclude, value=r.value
+                )
+                for r in s.fit.fired
+            ],
+        ),
+        engagement=EngagementRead(
+            score=round(s.engagement.score, 2),
+            half_life_days=s.engagement.half_life_days,
+            activities=[
+                EngagementLineRead(
+                    type=ln.type,
+                    count=ln.count,
+                    points=ln.points,
+                    value=round(ln.value, 2),
+                    last_at=ln.last_at,
+                    capped=ln.capped,
+                )
+                for ln in s.engagement.lines
+            ],
+        ),
+        predictive=predictive,
+        mql=MqlRead(
+            decision=s.decision.summary,
+            rules=[RuleCheckRead(rule=c.rule, met=c.met, why=c.why) for c in s.decision.checks],
+        ),
+        scored_at=lead.scored_at,
+    )
+
+
+def qualification_read(
+    session: Session, lead_id: int, *, viewer: Principal | None = None
+) -> QualificationRead:
+    lead = lead_service.get_lead(session, lead_id, viewer=viewer)
+    sql = contract_service.active(session).contract.sql
+    current = answers(session, lead.id)
+    check = rules.sql_check(sql, {k: a.value for k, a in current.items()})
+    criteria = []
+    for c in sql.criteria:
+        a = current.get(c.key)
+        criteria.append(
+            CriterionRead(
+                key=c.key,
+                label=c.label,
+                question=c.question,
+                value=a.value if a else None,
+                note=a.note if a else None,
+                at=a.at if a else None,
+                actor=a.actor if a else None,
+            )
+        )
+    return QualificationRead(
+        lead_id=lead.id,
+        criteria=criteria,
+        min_met=sql.min_met,
+        required=list(sql.required),
+        met=list(check.met),
+        missing=list(check.missing),
+        sql_ready=check.ok,
+        message=check.message,
+    )
