@@ -3,7 +3,7 @@ left marketing's side) and for scoring (as of now). Pure: the service gathers th
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadledger.capture.normalize import is_free_mail, job_department, job_seniority
@@ -58,6 +58,10 @@ def lead_events(
     return events
 
 
+def _days(delta: timedelta) -> float:
+    return max(0.0, delta.total_seconds() / SECONDS_PER_DAY)
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
@@ -76,14 +80,14 @@ def features(
     engagement_score: float,
 ) -> dict[str, Value]:
     """Name -> number, category (text) or ``None`` (missing). Activities after ``as_of`` are
-    not seen, so a lead's features for training are what was known before its outcome."""
+    not seen, so a lead's features for training are what was known before its outcome; no
+    feature measures time up to ``as_of`` itself."""
     out: dict[str, Value] = {
         "fit_points": float(fit_points),
         "engagement": float(engagement_score),
         "employees": _number(facts.get("employees")),
         "has_phone": 1.0 if facts.get("phone") else 0.0,
         "has_title": 1.0 if facts.get("title") else 0.0,
-        "age_days": max(0.0, (as_of - created_at).total_seconds() / SECONDS_PER_DAY),
     }
     for name in CATEGORICAL:
         value = facts.get(name)
@@ -93,10 +97,12 @@ def features(
     for e in seen:
         key = f"n_{e.type}"
         out[key] = (out.get(key) or 0.0) + 1.0
+    # timing measured from the lead's creation, not from ``as_of``: training takes each lead
+    # as of a moment its outcome decided (a quick disqualification), which must not leak
+    first = min((e.at for e in seen), default=None)
     last = max((e.at for e in seen), default=None)
-    out["days_since_last_activity"] = (
-        (as_of - last).total_seconds() / SECONDS_PER_DAY if last else None
-    )
+    out["days_to_first_activity"] = _days(first - created_at) if first else None
+    out["days_active"] = _days(last - first) if first else None
     for key, value in (facts.get("custom") or {}).items():
         number = _number(value)
         if number is not None:

@@ -35,20 +35,21 @@ class Encoder:
             start = len(self.columns)
             self._offsets[name] = (start, {lvl: i for i, lvl in enumerate(levels)})
             self.columns += [f"{name}={lvl}" for lvl in levels]
+        self._numeric = list(enumerate(self.numeric))
+        # missing numbers are NaN, but an activity type the lead never had is a count of 0
+        self._template = [0.0 if n.startswith("n_") else math.nan for n in self.numeric]
+        self._template += [0.0] * (len(self.columns) - len(self.numeric))
 
     def encode(self, feats: Mapping[str, Value]) -> list[float]:
-        x = [math.nan] * len(self.columns)
-        for i, name in enumerate(self.numeric):
-            v = feats.get(name)
-            if isinstance(v, int | float) and not isinstance(v, bool):
+        x = self._template.copy()
+        get = feats.get
+        for i, name in self._numeric:
+            v = get(name)
+            if type(v) is float or type(v) is int:  # not bool, not text
                 x[i] = float(v)
-            elif name.startswith("n_"):  # an activity type the lead never had
-                x[i] = 0.0
         for name, (start, index) in self._offsets.items():
-            for j in range(len(index)):
-                x[start + j] = 0.0
-            v = feats.get(name)
-            if isinstance(v, str):
+            v = get(name)
+            if type(v) is str:
                 j = index.get(v, index.get(OTHER))
                 if j is not None:
                     x[start + j] = 1.0

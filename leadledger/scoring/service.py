@@ -295,37 +295,6 @@ def postpone(session: Session, lead_id: int, *, until: datetime) -> None:
 # --- reading scores ------------------------------------------------------------------------
 
 
-def explain(
-    session: Session,
-    lead_id: int,
-    *,
-    now: datetime,
-    at: datetime | None = None,
-    viewer: Principal | None = None,
-) -> tuple[Lead, Scores, list[tuple[str, float, float | str | None]]]:
-    """The lead's scores as of ``at`` (default now) with why: the fit rules fired, engagement
-    per activity type with decay, the MQL rules, and the features that moved the predictive
-    score most (feature, contribution in log-odds, value). 404 for a lead never scored."""
-    lead = lead_service.get_lead(session, lead_id, viewer=viewer)
-    if lead.scored_at is None:
-        raise NotFound(
-            f"lead {lead_id} has no score yet: it has not been scored since it was created "
-            "(imported leads are scored by the rescore job: leadledger score rescore)",
-            loc=["path", "lead_id"],
-            code="not_scored",
-        )
-    when = at or now
-    if when < lead.created_at:
-        raise NotFound(
-            f"lead {lead_id} did not exist on {when:%Y-%m-%d %H:%M} (created "
-            f"{lead.created_at:%Y-%m-%d %H:%M})",
-            loc=["query", "at"],
-            code="not_scored",
-        )
-    s = score(session, lead, now=when)
-    return lead, s, contributions(session, s)
-
-
 def contributions(session: Session, s: Scores) -> list[tuple[str, float, Any]]:
     model = active_model(session)
     if model is None or s.model_version is None:
@@ -561,8 +530,27 @@ def score_read(
     at: datetime | None = None,
     viewer: Principal | None = None,
 ) -> ScoreRead:
-    """``explain`` as the API and the CLI show it."""
-    lead, s, contribs = explain(session, lead_id, now=now, at=at, viewer=viewer)
+    """The lead's scores as of ``at`` (default now) with why: the fit rules fired, engagement
+    per activity type with decay, the MQL rules, and the features that moved the predictive
+    score most. 404 for a lead never scored, or a time before it existed."""
+    lead = lead_service.get_lead(session, lead_id, viewer=viewer)
+    if lead.scored_at is None:
+        raise NotFound(
+            f"lead {lead_id} has no score yet: it has not been scored since it was created "
+            "(imported leads are scored by the rescore job: leadledger score rescore)",
+            loc=["path", "lead_id"],
+            code="not_scored",
+        )
+    when = at or now
+    if when < lead.created_at:
+        raise NotFound(
+            f"lead {lead_id} did not exist on {when:%Y-%m-%d %H:%M} (created "
+            f"{lead.created_at:%Y-%m-%d %H:%M})",
+            loc=["query", "at"],
+            code="not_scored",
+        )
+    s = score(session, lead, now=when)
+    contribs = contributions(session, s)
     model = active_model(session)
     predictive = None
     if model is not None and s.predictive is not None:

@@ -147,3 +147,12 @@ def test_encoding_keeps_common_levels_and_what_varies():
     rows = [{"a": "x", "b": 1.0, "c": 2.0}] * 10 + [{"a": "y", "b": 1.0, "c": None}] * 3
     enc = build_encoding(rows)
     assert enc == {"numeric": ["c"], "categorical": {"a": ["x", "(other)"]}}
+
+
+def test_batch_scoring_gives_the_same_probabilities_as_one_by_one(trained):
+    from leadledger.scoring.model import predict_many
+
+    rows, _, t = trained
+    scorer = Scorer(t.spec)
+    one_by_one = [scorer.probability(r) for r in rows[:100]]
+    assert predict_many(scorer, rows[:100]) == pytest.approx(one_by_one, abs=1e-9)
