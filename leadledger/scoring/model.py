@@ -178,7 +178,7 @@ def _fit_logistic(X, y, C: float, seed: int):  # noqa: ANN001, ANN202
     from sklearn.linear_model import LogisticRegression
 
     Z, mean, scale = _standardise(X)
-    model = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(Z, y)
+    model = LogisticRegression(C=C, max_iter=500, random_state=seed).fit(Z, y)
     return model, mean, scale
 
 
