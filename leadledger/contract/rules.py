@@ -186,6 +186,16 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
             [r.code for r in reasons], "reason", lambda i, n=name: ("reasons", n, i, "code")
         )
 
+    for i, s in enumerate(c.stages):
+        scored = s.milestone == "mql" or s.name == c.recycle.reactivation_stage
+        if scored and (s.reason_required or s.reason_lists):
+            p.append(
+                (
+                    ("stages", i, "reason_lists" if s.reason_lists else "reason_required"),
+                    f"scoring moves leads to '{s.name}' with the rule as the reason; "
+                    "it cannot require reason codes",
+                )
+            )
     p += _icp_problems(c)
     p += _engagement_problems(c)
     p += _mql_problems(c)

@@ -188,7 +188,6 @@ def _store(session: Session, lead: Lead, s: Scores, trigger: str) -> None:
     predictive = round(s.predictive, 6) if s.predictive is not None else None
     changed = (
         lead.scored_at is None
-        or trigger in ("contract", "model")
         or (lead.fit_grade, lead.fit_points, lead.predictive_score)
         != (s.fit.grade, s.fit.points, predictive)
         or abs((lead.engagement_score or 0.0) - engagement) >= 0.05

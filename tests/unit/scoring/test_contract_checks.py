@@ -98,6 +98,14 @@ def test_refused_with_the_line(old, new, expected, needle):
     assert hit.endswith(f"(line {line_of(text, needle)})"), hit
 
 
+def test_the_mql_stage_cannot_require_reason_codes():
+    text = DEFAULT.replace(
+        "    milestone: mql\n", "    milestone: mql\n    reason_lists: [recycle]\n"
+    )
+    found = issues(text)
+    assert any(f.startswith("stages[2].reason_lists: scoring moves leads to 'mql'") for f in found)
+
+
 def test_grades_or_bands_not_both():
     text = DEFAULT.replace("  bands:\n", "  grades: {A: 80, B: 55, C: 30}\n  bands:\n")
     assert any("give either grades" in f for f in issues(text))
