@@ -251,7 +251,7 @@ class MqlDecision:
     checks: tuple[RuleCheck, ...] = field(default=())
 
 
-def _check_rule(
+def check_rule(
     rule: MqlRule, fit: FitResult, score: float, events: Sequence[Event], now: datetime
 ) -> RuleCheck:
     met, parts = True, []
@@ -308,7 +308,7 @@ def mql_decision(
     if target.name not in contract.targets(stage):
         return MqlDecision(None, None, f"the contract allows no move from '{stage}' to MQL")
     checks = tuple(
-        _check_rule(rule, fit, engagement_now.score, events, now)
+        check_rule(rule, fit, engagement_now.score, events, now)
         for rule in contract.mql.all_rules(contract.engagement)
     )
     hit = next((c for c in checks if c.met), None)

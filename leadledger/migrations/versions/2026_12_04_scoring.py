@@ -1,7 +1,7 @@
 """scoring: score history, qualification answers, predictive models, the lead's rescore time
 
 Revision ID: a7c3e91d4b52
-Revises: 5e1f0c3a7b21
+Revises: 7a4c2e9d1b60
 Create Date: 2026-12-04 09:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import leadledger.core.types
 
 revision: str = "a7c3e91d4b52"
-down_revision: str | None = "5e1f0c3a7b21"
+down_revision: str | None = "7a4c2e9d1b60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
