@@ -31,6 +31,7 @@ from leadledger.planning.router import router as planning_router
 from leadledger.privacy.router import router as privacy_router
 from leadledger.programs.router import router as programs_router
 from leadledger.reports.router import router as reports_router
+from leadledger.scoring.router import router as scoring_router
 from leadledger.users import service as user_service
 from leadledger.users.router import router as users_router
 
@@ -155,6 +156,7 @@ def create_app() -> FastAPI:
         opportunities_router,
         reports_router,
         planning_router,
+        scoring_router,
     ):
         app.include_router(router, prefix="/api/v1")
     app.include_router(public_forms_router)  # /f/{public_key}: no token, any website

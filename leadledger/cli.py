@@ -26,6 +26,8 @@ from leadledger.privacy.cli import app as privacy_app
 from leadledger.programs.cli import app as programs_app
 from leadledger.reports.cli import app as report_app
 from leadledger.reports.cli import backtest
+from leadledger.scoring.cli import app as score_app
+from leadledger.scoring.cli import qualify
 from leadledger.users.cli import permissions, teams_app, users_app
 
 app = new_app("leadledger: every lead accounted for, from first touch to revenue.")
@@ -44,6 +46,8 @@ app.add_typer(report_app, name="report")
 report_app.command("plan-vs-actual")(plan_vs_actual)
 contract_app.command("backtest")(backtest)
 app.command("plan")(plan)
+app.add_typer(score_app, name="score")
+leads_app.command("qualify")(qualify)
 app.command("demo")(demo)
 app.command("audit")(audit)
 app.command("import")(import_file)

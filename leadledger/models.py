@@ -14,6 +14,7 @@ from leadledger.opportunities.models import Opportunity
 from leadledger.planning.models import Plan
 from leadledger.privacy.models import Tombstone
 from leadledger.programs.models import Program, ProgramCost
+from leadledger.scoring.models import QualificationAnswer, ScoreHistory, ScoreModel
 from leadledger.users.models import ApiToken, Team, User
 
 __all__ = [
@@ -33,8 +34,11 @@ __all__ = [
     "Plan",
     "Program",
     "ProgramCost",
+    "QualificationAnswer",
     "RateCounter",
     "SavedMapping",
+    "ScoreHistory",
+    "ScoreModel",
     "Team",
     "Tombstone",
     "User",

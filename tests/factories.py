@@ -13,6 +13,8 @@ from leadledger.leads import service as lead_service
 from leadledger.leads.models import Lead
 from leadledger.leads.schemas import LeadCreate
 from leadledger.lifecycle import service as lifecycle
+from leadledger.scoring import service as scoring_service
+from leadledger.scoring.schemas import QualificationIn
 from leadledger.users import service as user_service
 from leadledger.users.models import Role, Team, TokenScope, User
 
@@ -72,9 +74,20 @@ def make_lead(session: Session, *, now: datetime, stage: str | None = None, **ov
             target = contract.stage(step)
             codes = contract.reason_codes(target)
             reason = codes[0] if target.reason_required else None
+            if contract.qualification_gate(step) is not None:
+                qualify_all(session, lead.id, now=now)
             lifecycle.transition(session, lead.id, step, reason=reason, actor=TEST_ACTOR, now=now)
     session.flush()
     return lead
+
+
+def qualify_all(session: Session, lead_id: int, *, now: datetime) -> None:
+    """The SDR's answers before the SQL gate: every criterion of the contract met."""
+    sql = contract_service.active(session).contract.sql
+    met = {c.key: {"value": "met"} for c in sql.criteria}
+    scoring_service.qualify(
+        session, lead_id, QualificationIn(criteria=met), actor=TEST_ACTOR, now=now
+    )
 
 
 def path(contract, start: str, goal: str) -> list[str]:  # noqa: ANN001

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from leadledger.activities.models import Activity
@@ -36,6 +36,10 @@ def add_activity(
     session.add(row)
     lead_service.note_activity(lead, at, now=now)
     session.flush()
+    # imported here: scoring reads activities through this module
+    from leadledger.scoring import service as scoring_service
+
+    scoring_service.evaluate(session, lead.id, now=now, trigger="activity")
     return row
 
 
@@ -48,3 +52,14 @@ def activities_of(
     if viewer is not None and not viewer.can(Permission.note_read):
         stmt = stmt.where(or_(Activity.type != NOTE, Activity.actor_id == viewer.user_id))
     return list(session.scalars(stmt.order_by(Activity.at, Activity.id)))
+
+
+def activity_rows(session: Session, lead_ids: Select):
+    """(lead id, type, at, payload) of the leads ``lead_ids`` selects, by lead and time: one
+    query for many leads (training sets, reports)."""
+    stmt = (
+        select(Activity.lead_id, Activity.type, Activity.at, Activity.payload)
+        .where(Activity.lead_id.in_(lead_ids))
+        .order_by(Activity.lead_id, Activity.at, Activity.id)
+    )
+    return session.execute(stmt.execution_options(yield_per=5000))

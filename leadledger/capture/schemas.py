@@ -34,6 +34,11 @@ class CaptureIn(Input):
     consent_at: UtcDateTime | None = None
     do_not_call: bool | None = None
     stage: str | None = Field(default=None, max_length=50)
+    activity: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]{0,49}$",
+        description="what the person did, as an activity type (demo_request, contact_sales...)",
+    )
     account_id: Id | None = None
     owner_id: Id | None = None
     creating_team_id: Id | None = None

@@ -30,6 +30,7 @@ from leadledger.core.schemas import parse_input
 from leadledger.leads import service as lead_service
 from leadledger.leads.models import Lead
 from leadledger.leads.schemas import Channel, LeadCreate
+from leadledger.scoring import service as scoring_service
 from leadledger.users.rules import Principal
 
 log = logging.getLogger("leadledger")
@@ -126,7 +127,10 @@ def capture(
             now=now,
         )
         lead_service.fill_blanks(session, existing, values, now=now)
-        return CaptureResult(outcome="merged", lead_id=existing.id, problems=problems)
+        result = CaptureResult(outcome="merged", lead_id=existing.id, problems=problems)
+        return scoring_service.after_capture(
+            session, result, activity=data.activity, actor=actor, now=now
+        )
     lead = lead_service.create_lead(
         session,
         LeadCreate(
@@ -162,7 +166,10 @@ def capture(
             "problems": problems,
         },
     )
-    return CaptureResult(outcome="created", lead_id=lead.id, problems=problems)
+    result = CaptureResult(outcome="created", lead_id=lead.id, problems=problems)
+    return scoring_service.after_capture(
+        session, result, activity=data.activity, actor=actor, now=now
+    )
 
 
 # --- the intake log ------------------------------------------------------------------------

@@ -11,8 +11,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import ValidationError
 
-from leadledger.contract.schemas import Contract, FitOp, StageCategory
+from leadledger.contract.schemas import (
+    BUILT_IN_MQL_RULES,
+    Contract,
+    FitField,
+    FitOp,
+    StageCategory,
+    grade_rank,
+)
 from leadledger.core.errors import InvalidInput, describe, format_loc
+from leadledger.leads.schemas import Channel
 
 Loc = tuple[str | int, ...]
 
@@ -178,24 +186,27 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
             [r.code for r in reasons], "reason", lambda i, n=name: ("reasons", n, i, "code")
         )
 
-    p += _duplicates([r.id for r in c.icp.rules], "fit rule", lambda i: ("icp", "rules", i, "id"))
-    for i, rule in enumerate(c.icp.rules):
-        problem = _fit_value_problem(rule.op, rule.value)
-        if problem:
-            p.append((("icp", "rules", i, "value"), problem))
-    g = c.icp.grades
-    if not g.A > g.B > g.C:
-        p.append((("icp", "grades"), f"grades must fall A > B > C, got {g.A}, {g.B}, {g.C}"))
-
-    for j, act in enumerate(c.engagement.hand_raise):
-        if act not in c.engagement.points:
+    for i, s in enumerate(c.stages):
+        scored = s.milestone == "mql" or s.name == c.recycle.reactivation_stage
+        if scored and (s.reason_required or s.reason_lists):
             p.append(
-                (("engagement", "hand_raise", j), f"'{act}' has no entry under engagement.points")
+                (
+                    ("stages", i, "reason_lists" if s.reason_lists else "reason_required"),
+                    f"scoring moves leads to '{s.name}' with the rule as the reason; "
+                    "it cannot require reason codes",
+                )
             )
+    p += _icp_problems(c)
+    p += _engagement_problems(c)
+    p += _mql_problems(c)
 
     p += _duplicates(
         [k.key for k in c.sql.criteria], "criterion", lambda i: ("sql", "criteria", i, "key")
     )
+    keys = {k.key for k in c.sql.criteria}
+    for j, key in enumerate(c.sql.required):
+        if key not in keys:
+            p.append((("sql", "required", j), f"no criterion '{key}' under sql.criteria"))
     if c.sql.min_met > len(c.sql.criteria):
         p.append(
             (("sql", "min_met"), f"{c.sql.min_met} is more than the {len(c.sql.criteria)} criteria")
@@ -252,9 +263,112 @@ def check_contract(c: Contract) -> list[tuple[Loc, str]]:
     return p
 
 
+def _icp_problems(c: Contract) -> list[tuple[Loc, str]]:
+    icp = c.icp
+    p = _duplicates([r.id for r in icp.rules], "fit rule", lambda i: ("icp", "rules", i, "id"))
+    for i, rule in enumerate(icp.rules):
+        problem = _fit_value_problem(rule.op, rule.value)
+        if problem:
+            p.append((("icp", "rules", i, "value"), problem))
+        elif rule.field == FitField.region and rule.op in (FitOp.in_, FitOp.not_in):
+            for j, name in enumerate(rule.value):
+                if name not in icp.regions:
+                    p.append(
+                        (("icp", "rules", i, "value", j), f"no region '{name}' in icp.regions")
+                    )
+        if rule.exclude and rule.points:
+            p.append((("icp", "rules", i, "points"), "an exclusion rule takes no points"))
+    for name, countries in icp.regions.items():
+        for j, code in enumerate(countries):
+            if not (len(code) == 2 and code.isalpha() and code.isupper()):
+                p.append((("icp", "regions", name, j), f"'{code}' is not an ISO country code"))
+    g = icp.grades
+    if g is not None and not g.A > g.B > g.C:
+        p.append((("icp", "grades"), f"grades must fall A > B > C, got {g.A}, {g.B}, {g.C}"))
+    p += _duplicates([b.grade for b in icp.bands], "grade", lambda i: ("icp", "bands", i, "grade"))
+    low = float("-inf")
+    bands = sorted(enumerate(icp.bands), key=lambda ib: low if ib[1].min is None else ib[1].min)
+    for i, band in bands:
+        if band.min is not None and band.max is not None and band.min > band.max:
+            p.append((("icp", "bands", i, "max"), f"max {band.max} is below min {band.min}"))
+    for (i, a), (j, b) in zip(bands, bands[1:], strict=False):
+        if a.max is None or (b.min is None or b.min <= a.max):
+            p.append(
+                (
+                    ("icp", "bands", j),
+                    f"band {b.grade} overlaps band {a.grade} (icp.bands[{i}]): "
+                    "each fit score must fall in one band",
+                )
+            )
+        elif grade_rank(b.grade) <= grade_rank(a.grade):
+            p.append(
+                (
+                    ("icp", "bands", j, "grade"),
+                    f"band {b.grade} has more points than {a.grade} but is not a better grade",
+                )
+            )
+    return p
+
+
+def _engagement_problems(c: Contract) -> list[tuple[Loc, str]]:
+    e = c.engagement
+    p: list[tuple[Loc, str]] = []
+    for j, act in enumerate(e.hand_raise):
+        if act not in e.points:
+            p.append(
+                (("engagement", "hand_raise", j), f"'{act}' has no entry under engagement.points")
+            )
+    for act, cap in e.daily_caps.items():
+        if act not in e.points:
+            p.append(
+                (("engagement", "daily_caps", act), f"'{act}' has no entry under engagement.points")
+            )
+        elif cap <= 0:
+            p.append((("engagement", "daily_caps", act), "a daily cap must be above 0"))
+    channels = {ch.value for ch in Channel}
+    for channel, act in e.capture_as.items():
+        if channel not in channels:
+            p.append(
+                (
+                    ("engagement", "capture_as", channel),
+                    f"unknown channel '{channel}'; channels are: {', '.join(sorted(channels))}",
+                )
+            )
+        elif act not in e.points:
+            p.append(
+                (
+                    ("engagement", "capture_as", channel),
+                    f"'{act}' has no entry under engagement.points",
+                )
+            )
+    return p
+
+
+def _mql_problems(c: Contract) -> list[tuple[Loc, str]]:
+    p = _duplicates([r.id for r in c.mql.rules], "MQL rule", lambda i: ("mql", "rules", i, "id"))
+    known = c.engagement.points
+    for i, rule in enumerate(c.mql.rules):
+        if rule.id in BUILT_IN_MQL_RULES:
+            p.append((("mql", "rules", i, "id"), f"'{rule.id}' is the name of a built-in rule"))
+        if rule.min_fit_grade is None and rule.min_engagement is None and not rule.any_activity:
+            p.append((("mql", "rules", i), "a rule with no condition would make every lead an MQL"))
+        if rule.within_days is not None and not rule.any_activity:
+            p.append((("mql", "rules", i, "within_days"), "within_days needs any_activity"))
+        for j, act in enumerate(rule.any_activity):
+            if act not in known:
+                p.append(
+                    (
+                        ("mql", "rules", i, "any_activity", j),
+                        f"unknown activity type '{act}'; engagement.points lists: "
+                        + ", ".join(known),
+                    )
+                )
+    return p
+
+
 def _fit_value_problem(op: FitOp, value: Any) -> str | None:
     is_num = isinstance(value, int | float) and not isinstance(value, bool)
-    if op in (FitOp.in_, FitOp.not_in, FitOp.contains_any):
+    if op in (FitOp.in_, FitOp.not_in, FitOp.contains_any, FitOp.ends_with_any):
         if not isinstance(value, list) or not value:
             return f"'{op}' needs a non-empty list"
     elif op in (FitOp.gte, FitOp.lte):

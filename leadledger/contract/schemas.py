@@ -1,10 +1,11 @@
 """The lead contract as frozen Pydantic models. Parsing and line numbers live in ``rules.py``."""
 
+import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from leadledger.core.schemas import Input
 
@@ -60,26 +61,57 @@ class FitOp(StrEnum):
     lte = "lte"
     between = "between"
     contains_any = "contains_any"  # case-insensitive words in a text field, e.g. title
+    ends_with_any = "ends_with_any"  # e.g. a domain ending in .edu or .ac.uk
     present = "present"
 
 
 class FitField(StrEnum):
-    industry = "industry"
-    employees = "employees"
+    industry = "industry"  # the account's, else the lead's custom.industry
+    employees = "employees"  # the account's, else custom.employees
     country = "country"
+    region = "region"  # a name under icp.regions that holds the lead's country
     title = "title"
-    seniority = "seniority"
+    seniority = "seniority"  # from the title at capture: c_level, vp, director, student...
+    department = "department"  # from the title at capture: sales, marketing, it...
     source = "source"
+    domain = "domain"  # the company's registrable domain (none for free mail)
     email_domain_kind = "email_domain_kind"  # business / free
+
+
+CUSTOM_FIELD_PATTERN = r"^custom\.[A-Za-z0-9_]{1,64}$"
+GRADE_PATTERN = r"^[ABCD][+-]?$"
+GradeName = Annotated[str, Field(pattern=GRADE_PATTERN)]
+
+
+def grade_rank(grade: str) -> int:
+    """A+ 11, A 10, A- 9, B+ 8 ... D- 0: higher is a better fit."""
+    letter = 3 - "ABCD".index(grade[0])
+    return letter * 3 + {"+": 2, "-": 0}.get(grade[1:], 1)
+
+
+def grade_at_least(grade: str, minimum: str) -> bool:
+    """``minimum`` without a sign admits the whole letter: B-, B and B+ are all "at least B"."""
+    if len(minimum) == 1:
+        return grade_rank(grade[0]) >= grade_rank(minimum)
+    return grade_rank(grade) >= grade_rank(minimum)
 
 
 class FitRule(Frozen):
     id: str = Field(pattern=KEY_PATTERN)
-    field: FitField
+    field: str = Field(description="a FitField, or custom.KEY for a custom field")
     op: FitOp
     value: Any = None
-    points: int = Field(ge=-100, le=100)
+    points: int = Field(default=0, ge=-100, le=100)
+    exclude: bool = Field(default=False, description="a match grades the lead D, whatever else")
     description: str = ""
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, value: str) -> str:
+        if value in FitField.__members__ or re.match(CUSTOM_FIELD_PATTERN, value):
+            return value
+        known = ", ".join(FitField.__members__)
+        raise ValueError(f"unknown field '{value}'; use one of: {known}, or custom.KEY")
 
 
 class FitGrades(Frozen):
@@ -88,16 +120,43 @@ class FitGrades(Frozen):
     C: int
 
 
+class GradeBand(Frozen):
+    grade: GradeName
+    min: int | None = Field(default=None, description="least fit points, inclusive; null: none")
+    max: int | None = Field(default=None, description="most fit points, inclusive; null: none")
+
+
 class IdealCustomerProfile(Frozen):
     description: str = ""
     rules: tuple[FitRule, ...]
-    grades: FitGrades = Field(description="minimum fit points for grades A, B, C; below C is D")
+    grades: FitGrades | None = Field(
+        default=None, description="minimum fit points for grades A, B, C; below C is D"
+    )
+    bands: tuple[GradeBand, ...] = Field(
+        default=(), description="instead of grades: point ranges per grade, with + and -"
+    )
+    regions: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="region name -> ISO countries, for the region field"
+    )
+
+    @model_validator(mode="after")
+    def _grades_or_bands(self) -> "IdealCustomerProfile":
+        if (self.grades is None) == (not self.bands):
+            raise ValueError("give either grades (A, B, C minimums) or bands, not both or neither")
+        return self
 
 
 class Engagement(Frozen):
     half_life_days: float = Field(gt=0)
     points: dict[str, int] = Field(min_length=1)
     hand_raise: tuple[str, ...] = ()
+    daily_caps: dict[str, int] = Field(
+        default_factory=dict, description="activity type -> most points it adds in one day"
+    )
+    capture_as: dict[str, str] = Field(
+        default_factory=dict,
+        description="channel -> the activity type a capture from it counts as (else capture)",
+    )
 
 
 class Grade(StrEnum):
@@ -107,12 +166,50 @@ class Grade(StrEnum):
     D = "D"
 
 
+class MqlRule(Frozen):
+    """One more way to become an MQL; every condition given must hold."""
+
+    id: str = Field(pattern=KEY_PATTERN)
+    description: str = ""
+    min_fit_grade: GradeName | None = None
+    min_engagement: float | None = None
+    any_activity: tuple[str, ...] = Field(default=(), description="one of these activity types")
+    within_days: float | None = Field(default=None, gt=0, description="... in the last N days")
+
+
 class MqlDefinition(Frozen):
-    min_fit_grade: Grade
+    min_fit_grade: GradeName
     min_engagement: float = Field(ge=0)
-    hand_raise_min_fit_grade: Grade | None = Field(
+    hand_raise_min_fit_grade: GradeName | None = Field(
         default=None, description="a hand-raise makes an MQL at this fit or better; null: never"
     )
+    hand_raise_within_days: float | None = Field(
+        default=None, gt=0, description="a hand-raise counts this many days; null: always"
+    )
+    rules: tuple[MqlRule, ...] = ()
+
+    def all_rules(self, engagement: Engagement) -> tuple[MqlRule, ...]:
+        """The built-in rules (fit and engagement; hand-raise) followed by ``rules``."""
+        built_in = [
+            MqlRule(
+                id="fit_and_engagement",
+                min_fit_grade=self.min_fit_grade,
+                min_engagement=self.min_engagement,
+            )
+        ]
+        if self.hand_raise_min_fit_grade is not None and engagement.hand_raise:
+            built_in.append(
+                MqlRule(
+                    id="hand_raise",
+                    min_fit_grade=self.hand_raise_min_fit_grade,
+                    any_activity=engagement.hand_raise,
+                    within_days=self.hand_raise_within_days,
+                )
+            )
+        return (*built_in, *self.rules)
+
+
+BUILT_IN_MQL_RULES = ("fit_and_engagement", "hand_raise")
 
 
 class SqlCriterion(Frozen):
@@ -124,6 +221,10 @@ class SqlCriterion(Frozen):
 class SqlDefinition(Frozen):
     criteria: tuple[SqlCriterion, ...] = Field(min_length=1)
     min_met: int = Field(ge=1)
+    required: tuple[str, ...] = Field(default=(), description="criteria that must be among them")
+    gate: bool = Field(
+        default=True, description="a move to the stage with milestone sql needs them met"
+    )
 
 
 class Reason(Frozen):
@@ -262,6 +363,17 @@ class Contract(Frozen):
     # lookups used by the rules
     def stage(self, name: str) -> Stage | None:
         return next((s for s in self.stages if s.name == name), None)
+
+    def milestone_stage(self, milestone: Milestone) -> Stage | None:
+        return next((s for s in self.stages if s.milestone == milestone), None)
+
+    def qualification_gate(self, to: str) -> SqlDefinition | None:
+        """The criteria a move to ``to`` must meet: the ``sql`` section's for the stage whose
+        milestone is ``sql`` while ``sql.gate`` is on, else none."""
+        stage = self.stage(to)
+        if stage is not None and stage.milestone == Milestone.sql and self.sql.gate:
+            return self.sql
+        return None
 
     def targets(self, from_stage: str) -> tuple[str, ...]:
         for t in self.transitions:

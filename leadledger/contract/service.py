@@ -88,6 +88,10 @@ def apply(
     )
     session.add(row)
     session.flush()
+    # imported here: scoring reads the contract through this module
+    from leadledger.scoring import service as scoring_service
+
+    scoring_service.mark_all_due(session, now=now, why=f"contract version {row.version}")
     return row
 
 

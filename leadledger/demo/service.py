@@ -19,6 +19,8 @@ from leadledger.forms.schemas import FormCreate
 from leadledger.leads import service as lead_service
 from leadledger.leads.schemas import Channel, LeadCreate, LeadUpdate
 from leadledger.lifecycle import service as lifecycle
+from leadledger.scoring import service as scoring_service
+from leadledger.scoring.schemas import QualificationIn
 from leadledger.users import service as user_service
 from leadledger.users.models import Role, User
 
@@ -131,6 +133,9 @@ PATHS = [
     (("disqualified",), "student"),
 ]
 WEIGHTS = [20, 14, 10, 8, 7, 5, 4, 12, 8, 6]
+BANT_MET = QualificationIn(
+    criteria={k: {"value": "met"} for k in ("budget", "authority", "need", "timeline")}
+)
 
 
 @dataclass
@@ -208,6 +213,13 @@ def seed(session: Session, *, now: datetime, rng: random.Random, leads: int = 10
                     now=at,
                 )
                 lead_service.update_lead(session, lead.id, LeadUpdate(owner_id=owner.id), now=at)
+                if lead.stage == stage:  # the hand-raise made it an MQL already
+                    moves += 1
+                    continue
+            if stage == "sql":
+                scoring_service.qualify(
+                    session, lead.id, BANT_MET, actor=user_service.actor_of(owner), now=at
+                )
             last_step = step == len(path) - 1
             lifecycle.transition(
                 session,

@@ -8,6 +8,15 @@ from leadledger.core.audit import AuditSpec
 from leadledger.core.clock import utcnow
 from leadledger.core.db import Base
 
+SCORE_FIELDS = (
+    "fit_grade",
+    "fit_points",
+    "engagement_score",
+    "predictive_score",
+    "scored_at",
+    "rescore_at",
+)
+
 
 class Lead(Base):
     """A person. ``stage`` and the milestone timestamps are written only by ``lifecycle``."""
@@ -17,6 +26,8 @@ class Lead(Base):
         entity="lead",
         lead="id",
         actions={"stage": "transition", "owner_id": "assign"},
+        # scores change on every capture and activity; their trail is scoring's score_history
+        exclude=frozenset({"updated_at", *SCORE_FIELDS}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +73,7 @@ class Lead(Base):
     engagement_score: Mapped[float | None] = mapped_column(Float)  # decayed, as of scored_at
     predictive_score: Mapped[float | None] = mapped_column(Float)  # probability, 0..1
     scored_at: Mapped[datetime | None]
+    rescore_at: Mapped[datetime | None] = mapped_column(index=True)  # next decay crossing
 
     # contact preferences (consent is the opt-in: where and when the person gave it)
     consent_source: Mapped[str | None] = mapped_column(String(200))

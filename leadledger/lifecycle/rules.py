@@ -3,14 +3,16 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadledger.contract.schemas import Contract, Milestone, StageCategory
+from leadledger.contract.schemas import Contract, Milestone, SqlDefinition, StageCategory
+from leadledger.scoring.rules import sql_check
 
 
 @dataclass(frozen=True)
 class Refusal:
-    """Why a move is refused: ``invalid`` input (422) or an ``illegal`` move (409)."""
+    """Why a move is refused: ``invalid`` input (422), an ``illegal`` move (409), or a lead
+    not ``unqualified`` for the stage yet (409)."""
 
-    kind: str  # "invalid" | "illegal"
+    kind: str  # "invalid" | "illegal" | "unqualified"
     field: str
     message: str
 
@@ -47,6 +49,15 @@ def check_transition(
             f"'{reason}' is not a reason for '{to}'; use one of: {', '.join(codes)}",
         )
     return None
+
+
+def check_gate(gate: SqlDefinition, to: str, answers: dict[str, str]) -> Refusal | None:
+    """A move to a stage the contract gates (``Contract.qualification_gate``) needs its
+    criteria met by the recorded answers; the refusal names what is missing."""
+    check = sql_check(gate, answers)
+    if check.ok:
+        return None
+    return Refusal("unqualified", "to", f"cannot move to '{to}' yet: {check.message}")
 
 
 MILESTONE_FIELDS = {

@@ -33,6 +33,8 @@ def _refuse(refusal: rules.Refusal) -> None:
     loc = ["body", refusal.field]
     if refusal.kind == "illegal":
         raise Conflict(refusal.message, loc=loc, code="illegal_transition")
+    if refusal.kind == "unqualified":
+        raise Conflict(refusal.message, loc=loc, code="qualification_missing")
     raise InvalidInput(refusal.message, loc=loc)
 
 
@@ -151,6 +153,13 @@ def transition(
     current = contract_service.active(session)
     reason = reason.strip() if reason and reason.strip() else None
     refusal = rules.check_transition(current.contract, lead.stage, to, reason)
+    gate = current.contract.qualification_gate(to)
+    if refusal is None and gate is not None:
+        # imported here: scoring moves leads through this module
+        from leadledger.scoring import service as scoring_service
+
+        answers = scoring_service.qualification_values(session, lead.id)
+        refusal = rules.check_gate(gate, to, answers)
     if refusal:
         _refuse(refusal)
     # A request that waited for the row lock read its clock before the move it waited for;

@@ -14,8 +14,10 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from leadledger.capture.normalize import job_department, job_seniority
 from leadledger.contract.schemas import Calendar, Contract, Milestone, Stage, StageCategory
 from leadledger.core.errors import InvalidInput
+from leadledger.scoring import rules as scoring_rules
 
 GROUPINGS = ("source", "channel", "program", "team", "owner", "region", "grade")
 NONE = "(none)"
@@ -576,11 +578,8 @@ def resolve_period(
 
 
 # --- contract backtest ---------------------------------------------------------------------
-# A small evaluation of the contract's ``icp``, ``engagement`` and ``mql`` sections, replayed
-# over stored history. The scoring domain owns the real rule; after the merge this section is
-# replaced by ``scoring.rules`` (fit_grade, engagement, is_mql) with the same inputs.
-
-GRADES = ("A", "B", "C", "D")
+# The contract's ``icp``, ``engagement`` and ``mql`` sections replayed over stored history,
+# by the scoring domain's own rules (``scoring.rules``).
 
 # a lead's creation counts as the activity its channel stands for
 CHANNEL_ACTIVITY = {
@@ -602,62 +601,22 @@ class FitFacts:
     email_domain_kind: str | None = None  # business / free
 
 
-@lru_cache(maxsize=4096)
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z]+", text.lower()))
-
-
-def _matcher(op: str, value: object):  # noqa: ANN202
-    """A predicate over one fact for one ICP rule, prepared once per contract."""
-    if op == "present":
-        return lambda fact: fact not in (None, "")
-    if op in ("in", "not_in"):
-        allowed = frozenset(str(v).lower() for v in value)
-        inside = op == "in"
-        return lambda fact: fact not in (None, "") and (str(fact).lower() in allowed) == inside
-    if op == "contains_any":
-        words = re.compile(r"\b(?:" + "|".join(re.escape(str(v).lower()) for v in value) + r")\b")
-        return lambda fact: fact not in (None, "") and bool(words.search(_words(str(fact))))
-    low, high = value if op == "between" else (value, value)
-    low, high = float(low), float(high)
-
-    def numeric(fact: object) -> bool:
-        try:
-            number = float(fact)
-        except (TypeError, ValueError):
-            return False
-        if op == "gte":
-            return number >= low
-        if op == "lte":
-            return number <= high
-        return low <= number <= high
-
-    return numeric
-
-
-_prepared: dict[int, tuple] = {}
-
-
-def _icp_rules(icp) -> tuple:  # noqa: ANN001
-    """The rules of ``icp`` as (field, predicate, points), prepared once per contract (rule
-    values are lists, so the frozen model cannot be a cache key: its identity is)."""
-    hit = _prepared.get(id(icp))
-    if hit is None or hit[0] is not icp:
-        if len(_prepared) > 64:
-            _prepared.clear()
-        rules = tuple((r.field.value, _matcher(r.op.value, r.value), r.points) for r in icp.rules)
-        hit = _prepared[id(icp)] = (icp, rules)
-    return hit[1]
+def _facts(facts: FitFacts) -> dict:
+    return {
+        "industry": facts.industry,
+        "employees": facts.employees,
+        "country": facts.country,
+        "title": facts.title,
+        "seniority": facts.seniority or job_seniority(facts.title),
+        "department": job_department(facts.title),
+        "source": facts.source,
+        "email_domain_kind": facts.email_domain_kind,
+    }
 
 
 def fit_grade(contract: Contract, facts: FitFacts) -> str:
-    points = sum(p for field, match, p in _icp_rules(contract.icp) if match(getattr(facts, field)))
-    g = contract.icp.grades
-    return next((name for name, low in (("A", g.A), ("B", g.B), ("C", g.C)) if points >= low), "D")
-
-
-def _at_least(grade: str, minimum: str) -> bool:
-    return GRADES.index(grade) <= GRADES.index(minimum)
+    """The fit grade's letter (A-D) by scoring's rule; an exclusion is D."""
+    return scoring_rules.fit_grade(contract.icp, _facts(facts)).grade[0]
 
 
 def mql_moments(
@@ -669,20 +628,26 @@ def mql_moments(
     """The times the contract's MQL rule becomes true over a lead's activities (in time
     order): a hand-off each time, so a lead that cools and warms again is handed over twice.
     ``grade``: the lead's fit grade when the caller has it already."""
-    grade = grade or fit_grade(contract, facts)
-    e, mql = contract.engagement, contract.mql
-    fit_ok = _at_least(grade, mql.min_fit_grade.value)
-    hand_ok = mql.hand_raise_min_fit_grade is not None and _at_least(
-        grade, mql.hand_raise_min_fit_grade.value
-    )
-    score, last, was, out = 0.0, None, False, []
-    for kind, at in sorted(activities, key=lambda a: a[1]):
-        if last is not None:
-            score *= 0.5 ** ((at - last).total_seconds() / 86400 / e.half_life_days)
-        score += e.points.get(kind, 0)
-        last = at
-        now_true = (fit_ok and score >= mql.min_engagement) or (kind in e.hand_raise and hand_ok)
+    fit = scoring_rules.fit_grade(contract.icp, _facts(facts))
+    if grade is not None:
+        fit = scoring_rules.FitResult(grade, fit.points, fit.fired, fit.excluded_by)
+    if fit.excluded_by:
+        return []
+    e = contract.engagement
+    checks = contract.mql.all_rules(e)
+    events = [scoring_rules.Event(kind, at) for kind, at in sorted(activities, key=lambda a: a[1])]
+    was, out = False, []
+    for i, event in enumerate(events):
+        seen = events[: i + 1]
+        score = scoring_rules.engagement(
+            seen, e.points, e.half_life_days, event.at, daily_caps=e.daily_caps
+        ).score
+        # a hand-raise counts at the moment it happens, as the rule fires on the activity
+        check = scoring_rules.check_rule
+        now_true = any(
+            check(r, fit, score, [event] if r.any_activity else seen, event.at).met for r in checks
+        )
         if now_true and not was:
-            out.append(at)
+            out.append(event.at)
         was = now_true
     return out

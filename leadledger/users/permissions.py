@@ -16,6 +16,7 @@ class Permission(StrEnum):
     lead_move = "lead:move"
     lead_export = "lead:export"
     lead_import = "lead:import"
+    lead_qualify = "lead:qualify"  # record budget, authority, need, timeline answers
     intake_manage = "intake:manage"  # the log of failed captures: read, replay
     form_manage = "form:manage"
     activity_create = "activity:create"
@@ -33,6 +34,8 @@ class Permission(StrEnum):
     program_manage = "program:manage"  # programs and their cost rows
     report_read = "report:read"  # reports count only the leads the reader may read
     plan_write = "plan:write"  # store plans backwards from revenue
+    score_read = "score:read"  # the predictive models and their metrics
+    score_train = "score:train"  # train or roll back the predictive model
 
 
 class Reach(StrEnum):
@@ -58,6 +61,7 @@ _WORK = frozenset(
         P.user_read,
         P.program_read,
         P.report_read,
+        P.score_read,
     }
 )
 
@@ -76,7 +80,10 @@ ROLES: dict[Role, RoleRule] = {
     Role.admin: RoleRule(frozenset(Permission), Reach.all, "everything, on every lead"),
     Role.leader: RoleRule(
         # the intake log holds every team's failed payloads: for those who see every lead
-        _WORK | _CAPTURE_OPS | _PLANNING | {P.intake_manage, P.lead_export, P.contract_apply},
+        _WORK
+        | _CAPTURE_OPS
+        | _PLANNING
+        | {P.intake_manage, P.lead_export, P.contract_apply, P.lead_qualify, P.score_train},
         Reach.all,
         "reads and works every lead, imports and exports, applies contract versions",
     ),
@@ -85,8 +92,12 @@ ROLES: dict[Role, RoleRule] = {
         Reach.team,
         "its team's leads (its programs), forms and imports; reads sales notes, writes none",
     ),
-    Role.sdr: RoleRule(_WORK | {P.lead_import}, Reach.team, "own and team leads; imports lists"),
-    Role.ae: RoleRule(_WORK, Reach.team, "own and team leads"),
+    Role.sdr: RoleRule(
+        _WORK | {P.lead_import, P.lead_qualify},
+        Reach.team,
+        "own and team leads; imports lists; qualifies",
+    ),
+    Role.ae: RoleRule(_WORK | {P.lead_qualify}, Reach.team, "own and team leads; qualifies"),
     Role.partner: RoleRule(
         frozenset(
             {
@@ -107,7 +118,7 @@ _READ = frozenset(p for p in Permission if p.value.endswith(":read"))
 SCOPES: dict[TokenScope, frozenset[Permission]] = {
     TokenScope.capture: frozenset({P.lead_create}),
     TokenScope.read: _READ,
-    TokenScope.write: _READ | (_WORK - {P.user_read}) | {P.lead_import},
+    TokenScope.write: _READ | (_WORK - {P.user_read}) | {P.lead_import, P.lead_qualify},
     TokenScope.admin: frozenset(Permission),
 }
 """A token can never do more than its user's role; its scope narrows it further."""

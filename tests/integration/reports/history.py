@@ -20,7 +20,7 @@ from leadledger.opportunities import service as opportunity_service
 from leadledger.opportunities.schemas import OpportunityRecord
 from leadledger.programs import service as program_service
 from leadledger.programs.schemas import CostCreate, ProgramCreate
-from tests.factories import make_team, make_user
+from tests.factories import make_team, make_user, qualify_all
 
 T0 = datetime(2026, 10, 5, 9, 0, tzinfo=UTC)
 AUG = datetime(2026, 8, 3, 9, 0, tzinfo=UTC)
@@ -115,6 +115,8 @@ def build(session: Session) -> History:
                 if to == "sql" and name in SQL_BY_SDR
                 else ACTOR
             )
+            if to == "sql":  # the SDR's answers first (the contract's SQL gate)
+                qualify_all(session, lead.id, now=at(name, hours))
             lifecycle.transition(
                 session, lead.id, to, reason=reason, actor=actor, now=at(name, hours)
             )

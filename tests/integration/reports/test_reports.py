@@ -13,7 +13,7 @@ from leadledger.models import Base
 from leadledger.opportunities import service as opportunity_service
 from leadledger.opportunities.schemas import OpportunityRecord
 from leadledger.reports import rules, service
-from tests.factories import TEST_ACTOR, make_lead
+from tests.factories import TEST_ACTOR, make_lead, qualify_all
 from tests.integration.reports import history
 
 runner = CliRunner()
@@ -212,6 +212,7 @@ class TestBacktest:
                     now=clock.now(),
                 )
             ids.append(lead.id)
+        qualify_all(session, ids[0], now=clock.now())
         for step in ("mql", "sal", "sql"):
             lifecycle.transition(session, ids[0], step, actor=TEST_ACTOR, now=clock.now())
         opportunity_service.record(

@@ -121,9 +121,9 @@ class TestRefusals:
                 "engagement.hand_raise[1]: 'call_me' has no entry under engagement.points",
             ),
             (
-                "grades: {A: 80, B: 55, C: 30}",
-                "grades: {A: 50, B: 55, C: 30}",
-                "icp.grades: grades must fall A > B > C",
+                "{grade: B, min: 55, max: 79}",
+                "{grade: B, min: 55, max: 85}",
+                "icp.bands[1]: band A overlaps band B (icp.bands[2])",
             ),
             (
                 "value: [50, 5000]",
